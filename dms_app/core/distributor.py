@@ -1,0 +1,87 @@
+"""Rules about distributors and the warehouses mapped to them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,29}$")
+
+
+class InvalidCode(ValueError):
+	"""A distributor code that cannot be used as a document name."""
+
+
+def normalize_code(code: str | None) -> str:
+	"""Return the canonical form of a distributor code (trimmed, upper case).
+
+	Codes become document names, warehouse names and user-permission values, so they are kept to
+	2-30 characters of A-Z, 0-9, '-' and '_', starting with a letter or digit.
+	"""
+	normalized = (code or "").strip().upper()
+	if not CODE_PATTERN.match(normalized):
+		raise InvalidCode(normalized)
+	return normalized
+
+
+@dataclass(frozen=True)
+class WarehouseInfo:
+	"""What the DMS needs to know about a Warehouse record."""
+
+	name: str
+	company: str
+	is_group: bool = False
+	distributor: str | None = None  # the distributor that owns it, if any
+
+
+class Problem(Enum):
+	NOT_FOUND = "not_found"
+	DUPLICATE = "duplicate"
+	IS_GROUP = "is_group"
+	OTHER_COMPANY = "other_company"
+	OTHER_DISTRIBUTOR = "other_distributor"
+
+
+@dataclass(frozen=True)
+class WarehouseProblem:
+	warehouse: str
+	problem: Problem
+	detail: str | None = None  # the other company or distributor involved
+
+
+def check_warehouses(
+	distributor: str | None,
+	company: str,
+	requested: list[str],
+	known: dict[str, WarehouseInfo],
+) -> list[WarehouseProblem]:
+	"""Check that every requested warehouse may be mapped to ``distributor``.
+
+	``requested`` lists the distributor's warehouses in form order (main one first, then extras);
+	``known`` maps warehouse names to what the database holds. A warehouse must exist, be a leaf,
+	belong to the distributor's company and not be owned by another distributor; none may appear twice.
+	"""
+	problems: list[WarehouseProblem] = []
+	seen: set[str] = set()
+	for name in requested:
+		if name in seen:
+			problems.append(WarehouseProblem(name, Problem.DUPLICATE))
+			continue
+		seen.add(name)
+		info = known.get(name)
+		if info is None:
+			problems.append(WarehouseProblem(name, Problem.NOT_FOUND))
+		elif info.is_group:
+			problems.append(WarehouseProblem(name, Problem.IS_GROUP))
+		elif info.company != company:
+			problems.append(WarehouseProblem(name, Problem.OTHER_COMPANY, info.company))
+		elif info.distributor and info.distributor != distributor:
+			problems.append(WarehouseProblem(name, Problem.OTHER_DISTRIBUTOR, info.distributor))
+	return problems
+
+
+def warehouse_name_for(code: str, distributor_name: str) -> str:
+	"""The ``warehouse_name`` of a distributor's dedicated warehouse (ERPNext appends the company abbr)."""
+	label = " ".join((distributor_name or "").split())
+	return f"{code} {label}".strip()[:100] if label else code

@@ -1,0 +1,108 @@
+"""Every custom field dms_app adds to ERPNext doctypes, in one place.
+
+Installed by dms_app.install on install and on every migrate (create_custom_fields is idempotent),
+tagged with the app's module so uninstall removes them.
+"""
+
+MODULE = "Distribution"
+
+_distributor_link = {
+	"fieldname": "distributor",
+	"label": "Distributor",
+	"fieldtype": "Link",
+	"options": "Distributor",
+	"in_standard_filter": 1,
+	"search_index": 1,
+	"module": MODULE,
+}
+
+
+def _on_transaction(insert_after: str) -> list[dict]:
+	return [{**_distributor_link, "insert_after": insert_after}]
+
+
+CUSTOM_FIELDS: dict[str, list[dict]] = {
+	"Material Request": _on_transaction("material_request_type"),
+	"Stock Entry": _on_transaction("stock_entry_type"),
+	"Sales Invoice": _on_transaction("customer"),
+	"Delivery Note": _on_transaction("customer"),
+	"Sales Order": _on_transaction("customer"),
+	"Warehouse": [
+		{
+			**_distributor_link,
+			"insert_after": "company",
+			"read_only": 1,
+			"description": "Set by the Distributor that owns this warehouse.",
+		}
+	],
+	# A Customer served by a distributor is a retailer; these are its DMS attributes.
+	"Customer": [
+		{
+			"fieldname": "dms_retailer_section",
+			"label": "Retailer (DMS)",
+			"fieldtype": "Section Break",
+			"insert_after": "customer_group",
+			"collapsible": 1,
+			"module": MODULE,
+		},
+		{
+			**_distributor_link,
+			"label": "Serving Distributor",
+			"insert_after": "dms_retailer_section",
+			"description": "The distributor that sells to this retailer.",
+		},
+		{
+			"fieldname": "retailer_code",
+			"label": "Retailer Code",
+			"fieldtype": "Data",
+			"insert_after": "distributor",
+			"search_index": 1,
+			"module": MODULE,
+		},
+		{
+			"fieldname": "outlet_type",
+			"label": "Outlet Type",
+			"fieldtype": "Select",
+			"options": "\nGeneral Trade\nModern Trade\nPharmacy\nWholesale\nHoReCa\nOther",
+			"insert_after": "retailer_code",
+			"module": MODULE,
+		},
+		{
+			"fieldname": "outlet_class",
+			"label": "Outlet Class",
+			"fieldtype": "Select",
+			"options": "\nA\nB\nC\nD",
+			"insert_after": "outlet_type",
+			"module": MODULE,
+		},
+		{
+			"fieldname": "dms_retailer_column",
+			"fieldtype": "Column Break",
+			"insert_after": "outlet_class",
+			"module": MODULE,
+		},
+		{
+			"fieldname": "beat",
+			"label": "Beat / Route",
+			"fieldtype": "Data",
+			"insert_after": "dms_retailer_column",
+			"module": MODULE,
+		},
+		{
+			"fieldname": "latitude",
+			"label": "Latitude",
+			"fieldtype": "Float",
+			"precision": "6",
+			"insert_after": "beat",
+			"module": MODULE,
+		},
+		{
+			"fieldname": "longitude",
+			"label": "Longitude",
+			"fieldtype": "Float",
+			"precision": "6",
+			"insert_after": "latitude",
+			"module": MODULE,
+		},
+	],
+}

@@ -1,0 +1,65 @@
+# Copyright (c) 2026, dms_app contributors
+# License: MIT. See license.txt
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from dms_app import install
+from dms_app.custom_fields import CUSTOM_FIELDS
+from dms_app.distribution import warehouses
+from dms_app.testing import company, make_distributor
+
+
+def snapshot() -> dict:
+	return {
+		"roles": frappe.get_all(
+			"Role",
+			filters={"name": ["in", list(install.ROLES)]},
+			fields=["name", "desk_access"],
+			order_by="name",
+		),
+		"custom_fields": frappe.get_all(
+			"Custom Field", filters={"module": "Distribution"}, fields=["name", "modified"], order_by="name"
+		),
+		"docperms": frappe.get_all(
+			"Custom DocPerm",
+			filters={"role": ["in", list(install.ROLES)]},
+			fields=["name", "modified"],
+			order_by="name",
+		),
+		"groups": frappe.db.count("Warehouse", {"warehouse_name": warehouses.GROUP_NAME}),
+		"settings": frappe.get_single("DMS Settings").as_dict(),
+	}
+
+
+class TestInstall(FrappeTestCase):
+	def test_sync_twice_changes_nothing(self):
+		install.sync()
+		first = snapshot()
+		install.sync()
+		self.assertEqual(snapshot(), first)
+
+	def test_everything_is_in_place(self):
+		for doctype, fields in CUSTOM_FIELDS.items():
+			meta = frappe.get_meta(doctype)
+			for field in fields:
+				self.assertTrue(meta.has_field(field["fieldname"]), f"{doctype}.{field['fieldname']}")
+		self.assertEqual(frappe.db.get_value("Role", "Distributor", "desk_access"), 0)
+		settings = frappe.get_single("DMS Settings")
+		self.assertEqual(settings.company, company())
+		self.assertEqual(
+			frappe.db.get_value("Warehouse", settings.distributor_warehouse_group, "is_group"), 1
+		)
+
+
+class TestDMSSettings(FrappeTestCase):
+	def test_depot_must_be_a_plain_oem_warehouse(self):
+		settings = frappe.get_single("DMS Settings")
+		settings.oem_depot_warehouse = settings.distributor_warehouse_group
+		with self.assertRaisesRegex(frappe.ValidationError, "holds stock"):
+			settings.save()
+
+		settings.reload()
+		settings.oem_depot_warehouse = make_distributor("T-SET-1").warehouse
+		with self.assertRaisesRegex(frappe.ValidationError, "belongs to distributor"):
+			settings.save()

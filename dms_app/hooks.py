@@ -1,0 +1,34 @@
+app_name = "dms_app"
+app_title = "DMS"
+app_publisher = "dms_app contributors"
+app_description = "Distributor Management System for ERPNext"
+app_email = "dms@example.com"
+app_license = "mit"
+
+# The org/repo form: a bare "erpnext" makes install-app look the app up on GitHub.
+required_apps = ["frappe/erpnext"]
+
+# Installation
+# ------------
+after_install = "dms_app.install.after_install"
+after_migrate = "dms_app.install.after_migrate"
+before_uninstall = "dms_app.install.before_uninstall"
+
+# Testing
+# -------
+before_tests = "dms_app.testing.before_tests"
+
+# Permissions
+# -----------
+# Portal users of a distributor see only that distributor's documents (see dms_app/permissions.py).
+_distributor_scoped = ("Material Request", "Stock Entry", "Sales Invoice", "Delivery Note", "Sales Order")
+
+permission_query_conditions = {
+	**{doctype: "dms_app.permissions.distributor_query_conditions" for doctype in _distributor_scoped},
+	"Customer": "dms_app.permissions.customer_query_conditions",
+}
+
+has_permission = {
+	**{doctype: "dms_app.permissions.has_distributor_permission" for doctype in _distributor_scoped},
+	"Customer": "dms_app.permissions.has_customer_permission",
+}

@@ -1,0 +1,179 @@
+"""Install, migrate and uninstall steps. Every step is idempotent: running it twice changes nothing."""
+
+import frappe
+from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+from frappe.permissions import setup_custom_perms
+
+from dms_app.custom_fields import CUSTOM_FIELDS
+from dms_app.distribution import warehouses
+from dms_app.workflows import install_workflows, remove_workflows
+
+# role -> desk access. Distributors use the portal only, which keeps them Website Users.
+ROLES = {
+	"DMS Manager": 1,
+	"Regional Sales Manager": 1,
+	"Area Sales Manager": 1,
+	"DMS Integration": 1,
+	"Distributor": 0,
+}
+
+READ = ("read", "report", "print")
+EDIT = (*READ, "write", "create")
+SUBMIT = (*EDIT, "submit", "cancel", "amend")
+
+# Rights our roles need on ERPNext doctypes (added as Custom DocPerm rows, never removed by migrate).
+# Row-level scope for portal users comes from User Permissions and dms_app.permissions.
+ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
+	"Distributor": {
+		"Warehouse": READ,
+		"Bin": READ,
+		"Item": READ,
+		"Material Request": EDIT,
+		"Stock Entry": READ,
+		"Sales Order": READ,
+		"Delivery Note": READ,
+		"Sales Invoice": READ,
+		"Customer": EDIT,
+	},
+	"DMS Manager": {
+		"Warehouse": EDIT,
+		"Bin": READ,
+		"Item": READ,
+		"Material Request": SUBMIT,
+		"Stock Entry": SUBMIT,
+		"Sales Order": READ,
+		"Delivery Note": READ,
+		"Sales Invoice": READ,
+		"Customer": EDIT,
+	},
+	"Regional Sales Manager": {
+		"Warehouse": READ,
+		"Bin": READ,
+		"Material Request": (*READ, "write"),
+		"Stock Entry": READ,
+		"Sales Invoice": READ,
+		"Customer": READ,
+	},
+	"Area Sales Manager": {
+		"Warehouse": READ,
+		"Bin": READ,
+		"Material Request": (*READ, "write"),
+		"Stock Entry": READ,
+		"Sales Invoice": READ,
+		"Customer": READ,
+	},
+	"DMS Integration": {
+		"Warehouse": READ,
+		"Bin": READ,
+		"Item": EDIT,
+		"Material Request": EDIT,
+		"Stock Entry": READ,
+		"Sales Invoice": SUBMIT,
+		"Customer": EDIT,
+	},
+}
+
+CUSTOMER_GROUPS = {"distributor_customer_group": "Distributors", "retailer_customer_group": "Retailers"}
+
+
+def after_install():
+	sync()
+
+
+def after_migrate():
+	sync()
+
+
+def sync():
+	ensure_roles()
+	create_custom_fields(CUSTOM_FIELDS, ignore_validate=True)
+	ensure_role_permissions()
+	ensure_settings_defaults()
+	install_workflows()
+
+
+def ensure_roles():
+	for role, desk_access in ROLES.items():
+		if frappe.db.exists("Role", role):
+			if frappe.db.get_value("Role", role, "desk_access") != desk_access:
+				frappe.db.set_value("Role", role, "desk_access", desk_access)
+		else:
+			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": desk_access}).insert(
+				ignore_permissions=True
+			)
+
+
+def ensure_role_permissions():
+	for role, doctypes in ROLE_PERMISSIONS.items():
+		for doctype, ptypes in doctypes.items():
+			setup_custom_perms(doctype)
+			filters = {"parent": doctype, "role": role, "permlevel": 0, "if_owner": 0}
+			name = frappe.db.get_value("Custom DocPerm", filters)
+			if name:
+				missing = [p for p in ptypes if not frappe.db.get_value("Custom DocPerm", name, p)]
+				for ptype in missing:
+					frappe.db.set_value("Custom DocPerm", name, ptype, 1)
+			else:
+				frappe.get_doc(
+					{"doctype": "Custom DocPerm", **filters, **{ptype: 1 for ptype in ptypes}}
+				).insert(ignore_permissions=True)
+			frappe.clear_cache(doctype=doctype)
+
+
+def ensure_settings_defaults():
+	settings = frappe.get_single("DMS Settings")
+	before = settings.as_dict()
+	settings.company = settings.company or frappe.defaults.get_global_default("company")
+	if settings.company:
+		settings.distributor_warehouse_group = settings.distributor_warehouse_group or warehouses.get_group(
+			settings.company
+		)
+	for fieldname, group in CUSTOMER_GROUPS.items():
+		settings.set(fieldname, settings.get(fieldname) or _ensure_customer_group(group))
+	if not settings.default_price_list and frappe.db.exists("Price List", "Standard Selling"):
+		settings.default_price_list = "Standard Selling"
+	if settings.as_dict() != before:
+		settings.flags.ignore_permissions = True
+		settings.save()
+
+
+def _ensure_customer_group(name: str) -> str | None:
+	if frappe.db.exists("Customer Group", name):
+		return name
+	root = frappe.db.get_value("Customer Group", {"is_group": 1, "parent_customer_group": ["is", "not set"]})
+	if not root:
+		return None  # ERPNext's setup wizard has not run yet; the next migrate fills this in.
+	frappe.get_doc(
+		{"doctype": "Customer Group", "customer_group_name": name, "parent_customer_group": root}
+	).insert(ignore_permissions=True)
+	return name
+
+
+def before_uninstall():
+	"""Remove what dms_app added outside its own doctypes, so ERPNext keeps working without it.
+
+	Custom fields carry the app's module and are removed by Frappe itself after this runs.
+	"""
+	remove_workflows()
+	portal_grants = frappe.get_all(
+		"User Permission",
+		filters={"allow": "Distributor"},
+		pluck="name",
+	) + frappe.get_all(
+		"User Permission",
+		filters={
+			"allow": "Warehouse",
+			"for_value": ["in", frappe.get_all("Warehouse", {"distributor": ["is", "set"]}, pluck="name")],
+		},
+		pluck="name",
+	)
+	for name in portal_grants:
+		frappe.delete_doc("User Permission", name, ignore_permissions=True, force=True)
+
+	roles = list(ROLES)
+	for name in frappe.get_all("Custom DocPerm", filters={"role": ["in", roles]}, pluck="name"):
+		frappe.delete_doc("Custom DocPerm", name, ignore_permissions=True, force=True)
+	frappe.db.delete("Has Role", {"role": ["in", roles]})
+	for role in roles:
+		frappe.delete_doc("Role", role, ignore_permissions=True, force=True, ignore_missing=True)
+	frappe.clear_cache()
