@@ -20,7 +20,7 @@ def sync(
 	scope_users = set(users) | set(previous_users)
 	scope_warehouses = set(warehouses) | set(previous_warehouses)
 	existing = _existing_grants(distributor, scope_users, scope_warehouses)
-	to_add, to_remove = plan_sync(desired, existing)
+	to_add, to_remove = plan_sync(desired, set(existing))
 
 	for grant in to_remove:
 		frappe.delete_doc("User Permission", existing[grant], ignore_permissions=True, force=True)
