@@ -6,38 +6,15 @@ from frappe.tests.utils import FrappeTestCase
 
 from dms_app import install
 from dms_app.custom_fields import CUSTOM_FIELDS
-from dms_app.distribution import warehouses
 from dms_app.testing import company, make_distributor
-
-
-def snapshot() -> dict:
-	return {
-		"roles": frappe.get_all(
-			"Role",
-			filters={"name": ["in", list(install.ROLES)]},
-			fields=["name", "desk_access"],
-			order_by="name",
-		),
-		"custom_fields": frappe.get_all(
-			"Custom Field", filters={"module": "Distribution"}, fields=["name", "modified"], order_by="name"
-		),
-		"docperms": frappe.get_all(
-			"Custom DocPerm",
-			filters={"role": ["in", list(install.ROLES)]},
-			fields=["name", "modified"],
-			order_by="name",
-		),
-		"groups": frappe.db.count("Warehouse", {"warehouse_name": warehouses.GROUP_NAME}),
-		"settings": frappe.get_single("DMS Settings").as_dict(),
-	}
 
 
 class TestInstall(FrappeTestCase):
 	def test_sync_twice_changes_nothing(self):
 		install.sync()
-		first = snapshot()
+		first = install.fingerprint()
 		install.sync()
-		self.assertEqual(snapshot(), first)
+		self.assertEqual(install.fingerprint(), first)
 
 	def test_everything_is_in_place(self):
 		for doctype, fields in CUSTOM_FIELDS.items():
