@@ -21,8 +21,48 @@ def _on_transaction(insert_after: str) -> list[dict]:
 	return [{**_distributor_link, "insert_after": insert_after}]
 
 
+def _field(fieldname: str, fieldtype: str, label: str | None, insert_after: str, **extra) -> dict:
+	return {
+		"fieldname": fieldname,
+		"fieldtype": fieldtype,
+		"label": label,
+		"insert_after": insert_after,
+		"module": MODULE,
+		**extra,
+	}
+
+
+# A primary order's approval trail (see dms_app.primary_sales.orders).
+_primary_order_fields = [
+	_field("dms_approval_section", "Section Break", "DMS Approval", "terms", collapsible=1),
+	_field("dms_order_value", "Currency", "Order Value", "dms_approval_section", read_only=1, in_list_view=1),
+	_field(
+		"dms_approver", "Link", "Waiting For", "dms_order_value", options="User", read_only=1, search_index=1
+	),
+	_field("dms_state_since", "Datetime", "In Current State Since", "dms_approver", read_only=1),
+	_field("dms_approval_column", "Column Break", None, "dms_state_since"),
+	_field(
+		"dms_rejection_reason",
+		"Small Text",
+		"Rejection Reason",
+		"dms_approval_column",
+		allow_on_submit=1,
+		description="Required before an approver rejects the order.",
+	),
+	_field("dms_next_state", "Data", "Next State", "dms_rejection_reason", read_only=1, hidden=1),
+	_field("dms_approval_route", "Long Text", "Approval Route", "dms_next_state", read_only=1, hidden=1),
+	_field(
+		"dms_approvals",
+		"Table",
+		"Approval Log",
+		"dms_approval_route",
+		options="DMS Approval Log",
+		read_only=1,
+	),
+]
+
 CUSTOM_FIELDS: dict[str, list[dict]] = {
-	"Material Request": _on_transaction("material_request_type"),
+	"Material Request": _on_transaction("material_request_type") + _primary_order_fields,
 	"Stock Entry": _on_transaction("stock_entry_type"),
 	"Sales Invoice": _on_transaction("customer"),
 	"Delivery Note": _on_transaction("customer"),

@@ -32,3 +32,12 @@ has_permission = {
 	**{doctype: "dms_app.permissions.has_distributor_permission" for doctype in _distributor_scoped},
 	"Customer": "dms_app.permissions.has_customer_permission",
 }
+
+# Documents
+# ---------
+doc_events = {
+	"Material Request": {
+		"validate": "dms_app.primary_sales.orders.validate",
+		"before_cancel": "dms_app.primary_sales.orders.before_cancel",
+	},
+}

@@ -49,7 +49,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 	"Regional Sales Manager": {
 		"Warehouse": READ,
 		"Bin": READ,
-		"Material Request": (*READ, "write"),
+		"Material Request": (*READ, "write", "submit"),
 		"Stock Entry": READ,
 		"Sales Invoice": READ,
 		"Customer": READ,
@@ -57,7 +57,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 	"Area Sales Manager": {
 		"Warehouse": READ,
 		"Bin": READ,
-		"Material Request": (*READ, "write"),
+		"Material Request": (*READ, "write", "submit"),
 		"Stock Entry": READ,
 		"Sales Invoice": READ,
 		"Customer": READ,
@@ -90,6 +90,30 @@ def sync():
 	ensure_role_permissions()
 	ensure_settings_defaults()
 	install_workflows()
+
+
+def fingerprint() -> dict:
+	"""What install/migrate set up, with modification times: equal before and after a no-op sync."""
+	roles = list(ROLES)
+	return {
+		"roles": frappe.get_all(
+			"Role", {"name": ["in", roles]}, ["name", "desk_access", "modified"], order_by="name"
+		),
+		"custom_fields": frappe.get_all(
+			"Custom Field", {"module": ["in", _app_modules()]}, ["name", "modified"], order_by="name"
+		),
+		"docperms": frappe.get_all(
+			"Custom DocPerm", {"role": ["in", roles]}, ["name", "modified"], order_by="name"
+		),
+		"groups": frappe.get_all(
+			"Warehouse", {"warehouse_name": warehouses.GROUP_NAME}, ["name", "modified"]
+		),
+		"settings": frappe.db.get_singles_dict("DMS Settings"),
+	}
+
+
+def _app_modules() -> list[str]:
+	return frappe.get_all("Module Def", {"app_name": "dms_app"}, pluck="name")
 
 
 def ensure_roles():

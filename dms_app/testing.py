@@ -5,7 +5,7 @@ Factories are get-or-create, so a test site can run the suite again and again.
 """
 
 import frappe
-from frappe.utils import now_datetime
+from frappe.utils import add_days, now_datetime, nowdate
 
 TEST_COMPANY = "DMS Test Brand"
 TEST_ABBR = "DTB"
@@ -14,6 +14,15 @@ TEST_ABBR = "DTB"
 def before_tests():
 	"""Complete ERPNext's setup wizard on an empty site, then make sure dms_app's defaults exist."""
 	frappe.clear_cache()
+	complete_setup_wizard()
+	from dms_app.install import sync
+
+	sync()
+	frappe.db.commit()
+
+
+def complete_setup_wizard():
+	"""Run ERPNext's setup wizard non-interactively if the site has no company yet."""
 	if not frappe.db.a_row_exists("Company"):
 		from frappe.desk.page.setup_wizard.setup_wizard import setup_complete
 
@@ -36,10 +45,6 @@ def before_tests():
 				"chart_of_accounts": "Standard",
 			}
 		)
-	from dms_app.install import sync
-
-	sync()
-	frappe.db.commit()
 
 
 def company() -> str:
@@ -93,7 +98,8 @@ def make_distributor(code: str, **fields):
 	).insert(ignore_permissions=True)
 
 
-def make_item(item_code: str, **fields) -> str:
+def make_item(item_code: str, price: float | None = None, **fields) -> str:
+	"""An item, with a selling price in the DMS default price list when ``price`` is given."""
 	if not frappe.db.exists("Item", item_code):
 		frappe.get_doc(
 			{
@@ -106,7 +112,47 @@ def make_item(item_code: str, **fields) -> str:
 				**fields,
 			}
 		).insert(ignore_permissions=True)
+	if price is not None:
+		price_list = frappe.db.get_single_value("DMS Settings", "default_price_list") or "Standard Selling"
+		filters = {"item_code": item_code, "price_list": price_list}
+		if existing := frappe.db.get_value("Item Price", filters):
+			frappe.db.set_value("Item Price", existing, "price_list_rate", price)
+		else:
+			frappe.get_doc({"doctype": "Item Price", **filters, "price_list_rate": price}).insert(
+				ignore_permissions=True
+			)
 	return item_code
+
+
+def ensure_depot() -> str:
+	"""DMS Settings with an OEM depot and a default price list, as primary orders need."""
+	settings = frappe.get_single("DMS Settings")
+	depot = make_warehouse("DMS Test Depot", settings.company)
+	if settings.oem_depot_warehouse != depot or not settings.default_price_list:
+		settings.oem_depot_warehouse = depot
+		settings.default_price_list = settings.default_price_list or "Standard Selling"
+		settings.save(ignore_permissions=True)
+	return depot
+
+
+def make_primary_order(distributor, lines: list[tuple[str, float]], **fields):
+	"""A draft primary order (Material Request) for ``distributor`` with (item_code, qty) lines.
+
+	Call ensure_depot() first, as Administrator: a portal user creating the depot would get their own
+	distributor filled into it (Frappe defaults a link to a user's only User Permission).
+	"""
+	schedule = add_days(nowdate(), 7)
+	return frappe.get_doc(
+		{
+			"doctype": "Material Request",
+			"material_request_type": "Material Transfer",
+			"company": distributor.company,
+			"distributor": distributor.name,
+			"schedule_date": schedule,
+			"items": [{"item_code": code, "qty": qty, "schedule_date": schedule} for code, qty in lines],
+			**fields,
+		}
+	).insert()
 
 
 def receive_stock(item_code: str, warehouse: str, qty: float, rate: float = 100) -> str:

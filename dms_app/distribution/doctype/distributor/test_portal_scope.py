@@ -12,31 +12,43 @@ from frappe.tests.test_api import make_request
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, get_test_client, nowdate
 
-from dms_app.testing import make_distributor, make_item, make_user, receive_stock
+from dms_app.testing import (
+	ensure_depot,
+	make_distributor,
+	make_item,
+	make_primary_order,
+	make_user,
+	receive_stock,
+)
 
 ITEM = "T-SCOPE-ITEM"
 
 
-def material_request(distributor: str | None, warehouse: str) -> str:
-	existing = frappe.db.get_value(
-		"Material Request", {"distributor": distributor or ("is", "not set"), "set_warehouse": warehouse}
+def material_request(distributor, warehouse: str | None = None) -> str:
+	"""A draft order for ``distributor``, or an OEM-internal request into ``warehouse``."""
+	filters = (
+		{"distributor": distributor.name}
+		if distributor
+		else {"distributor": ("is", "not set"), "set_warehouse": warehouse}
 	)
-	if existing:
+	if existing := frappe.db.get_value("Material Request", filters):
 		return existing
-	doc = frappe.get_doc(
-		{
-			"doctype": "Material Request",
-			"material_request_type": "Material Transfer",
-			"distributor": distributor,
-			"set_warehouse": warehouse,
-			"schedule_date": add_days(nowdate(), 7),
-			"items": [
-				{"item_code": ITEM, "qty": 3, "warehouse": warehouse, "schedule_date": add_days(nowdate(), 7)}
-			],
-		}
+	if distributor:
+		return make_primary_order(distributor, [(ITEM, 3)]).name
+	schedule = add_days(nowdate(), 7)
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Material Request",
+				"material_request_type": "Material Transfer",
+				"set_warehouse": warehouse,
+				"schedule_date": schedule,
+				"items": [{"item_code": ITEM, "qty": 3, "warehouse": warehouse, "schedule_date": schedule}],
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
 	)
-	doc.insert(ignore_permissions=True)
-	return doc.name
 
 
 def token_for(user: str) -> str:
@@ -55,15 +67,16 @@ class TestPortalScope(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		make_item(ITEM)
+		ensure_depot()
+		make_item(ITEM, price=50)
 		cls.user_a = make_user("t-scope-a@dms.test")
 		cls.a = make_distributor("T-SCOPE-A", portal_users=[{"user": cls.user_a}])
 		cls.b = make_distributor("T-SCOPE-B", portal_users=[{"user": make_user("t-scope-b@dms.test")}])
 		for dist in (cls.a, cls.b):
 			if not frappe.db.exists("Bin", {"warehouse": dist.warehouse, "item_code": ITEM}):
 				receive_stock(ITEM, dist.warehouse, 10)
-		cls.mr_a = material_request(cls.a.name, cls.a.warehouse)
-		cls.mr_b = material_request(cls.b.name, cls.b.warehouse)
+		cls.mr_a = material_request(cls.a)
+		cls.mr_b = material_request(cls.b)
 		depot = frappe.db.get_value(
 			"Warehouse", {"company": cls.a.company, "is_group": 0, "distributor": ("is", "not set")}
 		)

@@ -1,0 +1,118 @@
+"""The "DMS Primary Order" workflow on Material Request, generated from the state rules in core.
+
+Approve transitions exist from each state to every state that may follow it; the one that applies is
+chosen by ``doc.dms_next_state``, which dms_app.primary_sales.orders keeps up to date from the order's
+approval route. A rule that names an approver limits the level to that user.
+"""
+
+from dms_app.core.approval import LEVELS
+from dms_app.core.primary_order import (
+	APPROVED,
+	CANCELLED,
+	DRAFT,
+	OEM_CONFIRMATION,
+	REJECTED,
+	pending_state,
+)
+
+NAME = "DMS Primary Order"
+ORDER_ROLES = ("Distributor", "DMS Manager")  # who may send a draft order for approval
+APPROVER_CHECK = "(not doc.dms_approver or doc.dms_approver == frappe.session.user)"
+
+
+def _goes_to(state: str) -> str:
+	return f"doc.dms_next_state == {state!r}"
+
+
+def _transitions() -> list[dict]:
+	pending = [pending_state(level) for level in LEVELS]
+	rows = []
+	for target in pending:
+		for role in ORDER_ROLES:
+			rows.append(
+				{
+					"state": DRAFT,
+					"action": "Submit for Approval",
+					"next_state": target,
+					"allowed": role,
+					"allow_self_approval": 1,
+					"condition": f"doc.distributor and {_goes_to(target)}",
+				}
+			)
+	# Material Requests that are not distributor orders keep a plain submit.
+	rows.append(
+		{
+			"state": DRAFT,
+			"action": "Submit",
+			"next_state": APPROVED,
+			"allowed": "DMS Manager",
+			"allow_self_approval": 1,
+			"condition": "not doc.distributor",
+		}
+	)
+	for index, level in enumerate(LEVELS):
+		source = pending_state(level)
+		for target in [*pending[index + 1 :], OEM_CONFIRMATION, APPROVED]:
+			rows.append(
+				{
+					"state": source,
+					"action": "Approve",
+					"next_state": target,
+					"allowed": level,
+					"allow_self_approval": 0,
+					"condition": f"{_goes_to(target)} and {APPROVER_CHECK}",
+				}
+			)
+		rows.append(
+			{
+				"state": source,
+				"action": "Reject",
+				"next_state": REJECTED,
+				"allowed": level,
+				"allow_self_approval": 0,
+				"condition": APPROVER_CHECK,
+			}
+		)
+	rows += [
+		{
+			"state": OEM_CONFIRMATION,
+			"action": "Confirm",
+			"next_state": APPROVED,
+			"allowed": "DMS Manager",
+			"allow_self_approval": 1,
+		},
+		{
+			"state": OEM_CONFIRMATION,
+			"action": "Reject",
+			"next_state": REJECTED,
+			"allowed": "DMS Manager",
+			"allow_self_approval": 1,
+		},
+		{
+			"state": APPROVED,
+			"action": "Cancel",
+			"next_state": CANCELLED,
+			"allowed": "DMS Manager",
+			"allow_self_approval": 1,
+		},
+	]
+	return rows
+
+
+WORKFLOW = {
+	"workflow_name": NAME,
+	"document_type": "Material Request",
+	"is_active": 1,
+	"workflow_state_field": "workflow_state",
+	"send_email_alert": 0,
+	"override_status": 0,
+	"states": [
+		{"state": DRAFT, "doc_status": "0", "allow_edit": "All"},
+		*({"state": pending_state(level), "doc_status": "0", "allow_edit": level} for level in LEVELS),
+		{"state": OEM_CONFIRMATION, "doc_status": "0", "allow_edit": "DMS Manager"},
+		{"state": APPROVED, "doc_status": "1", "allow_edit": "DMS Manager"},
+		{"state": REJECTED, "doc_status": "0", "allow_edit": "DMS Manager"},
+		{"state": CANCELLED, "doc_status": "2", "allow_edit": "DMS Manager"},
+	],
+	"transitions": _transitions(),
+}
