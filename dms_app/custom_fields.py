@@ -63,7 +63,18 @@ _primary_order_fields = [
 
 CUSTOM_FIELDS: dict[str, list[dict]] = {
 	"Material Request": _on_transaction("material_request_type") + _primary_order_fields,
-	"Stock Entry": _on_transaction("stock_entry_type"),
+	"Stock Entry": [
+		*_on_transaction("stock_entry_type"),
+		_field(
+			"dms_shortage_reason",
+			"Small Text",
+			"Shortage Reason",
+			"distributor",
+			allow_on_submit=1,
+			read_only=1,
+			depends_on="dms_shortage_reason",
+		),
+	],
 	"Sales Invoice": _on_transaction("customer"),
 	"Delivery Note": _on_transaction("customer"),
 	"Sales Order": _on_transaction("customer"),

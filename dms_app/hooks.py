@@ -38,6 +38,12 @@ has_permission = {
 doc_events = {
 	"Material Request": {
 		"validate": "dms_app.primary_sales.orders.validate",
+		"before_submit": "dms_app.primary_sales.dispatch.before_order_submit",
+		"on_submit": "dms_app.primary_sales.dispatch.on_order_submit",
 		"before_cancel": "dms_app.primary_sales.orders.before_cancel",
+		"on_cancel": "dms_app.primary_sales.dispatch.on_order_cancel",
+	},
+	"Stock Entry": {
+		"before_submit": "dms_app.primary_sales.dispatch.before_stock_entry_submit",
 	},
 }

@@ -4,6 +4,8 @@ import frappe
 
 from dms_app.core.approval import LEVELS
 from dms_app.core.primary_order import pending_state
+from dms_app.permissions import portal_distributors
+from dms_app.primary_sales.dispatch import receive
 
 
 @frappe.whitelist(methods=["GET"])
@@ -28,3 +30,21 @@ def pending_approvals() -> list[dict]:
 		],
 		order_by="dms_state_since asc",
 	)
+
+
+@frappe.whitelist(methods=["POST"])
+def confirm_receipt(dispatch: str, received: dict | str | None = None, reason: str | None = None) -> str:
+	"""Confirm what arrived of a dispatch. ``received`` maps item codes to quantities received; leave it
+	out when everything arrived. A shortage needs a ``reason``. Returns the receipt's Stock Entry name.
+
+	Allowed for the distributor's own portal users and for DMS Managers."""
+	doc = frappe.get_doc("Stock Entry", dispatch)
+	doc.check_permission("read")
+	distributors = portal_distributors()
+	if distributors is None:
+		frappe.only_for(("DMS Manager", "System Manager"))
+	elif doc.get("distributor") not in distributors:
+		raise frappe.PermissionError
+	if isinstance(received, str):
+		received = frappe.parse_json(received)
+	return receive(dispatch, received, reason)

@@ -6,7 +6,7 @@ transitions, workflow_state_field). ``install_workflows`` creates or updates the
 
 import frappe
 
-WORKFLOW_MODULES: list[str] = ["dms_app.workflows.primary_order"]
+WORKFLOW_MODULES: list[str] = ["dms_app.workflows.primary_order", "dms_app.workflows.dispatch"]
 
 
 def install_workflows() -> None:
