@@ -34,7 +34,7 @@ def _field(fieldname: str, fieldtype: str, label: str | None, insert_after: str,
 
 # A primary order's approval trail (see dms_app.primary_sales.orders).
 _primary_order_fields = [
-	_field("dms_approval_section", "Section Break", "DMS Approval", "terms", collapsible=1),
+	_field("dms_approval_section", "Section Break", "DMS Approval", "items"),
 	_field("dms_order_value", "Currency", "Order Value", "dms_approval_section", read_only=1, in_list_view=1),
 	_field(
 		"dms_approver", "Link", "Waiting For", "dms_order_value", options="User", read_only=1, search_index=1
@@ -49,7 +49,32 @@ _primary_order_fields = [
 		allow_on_submit=1,
 		description="Required before an approver rejects the order.",
 	),
-	_field("dms_next_state", "Data", "Next State", "dms_rejection_reason", read_only=1, hidden=1),
+	_field(
+		"dms_credit_override_reason",
+		"Small Text",
+		"Credit Limit Override Reason",
+		"dms_rejection_reason",
+		read_only=1,
+		description="Set by a DMS Manager with Override Credit Limit; lets approval go beyond the credit limit.",
+	),
+	_field(
+		"dms_credit_override_by",
+		"Link",
+		"Credit Override By",
+		"dms_credit_override_reason",
+		options="User",
+		read_only=1,
+	),
+	_field(
+		"dms_settled",
+		"Check",
+		"Settled in OEM ERP",
+		"dms_credit_override_by",
+		allow_on_submit=1,
+		read_only=1,
+		description="Set by the OEM ERP integration once paid; unsettled approved orders count against credit.",
+	),
+	_field("dms_next_state", "Data", "Next State", "dms_settled", read_only=1, hidden=1),
 	_field("dms_approval_route", "Long Text", "Approval Route", "dms_next_state", read_only=1, hidden=1),
 	_field(
 		"dms_approvals",

@@ -33,6 +33,10 @@ has_permission = {
 	"Customer": "dms_app.permissions.has_customer_permission",
 }
 
+# Desk
+# ----
+doctype_js = {"Material Request": "public/js/material_request.js"}
+
 # Documents
 # ---------
 doc_events = {

@@ -83,3 +83,17 @@ def has_customer_permission(doc, ptype=None, user=None, debug=False) -> bool | N
 	if distributors is None:
 		return None
 	return doc.get("distributor") in distributors or doc.get("name") in distributor_customers(distributors)
+
+
+def require_role(*roles: str) -> None:
+	"""Raise PermissionError unless the session user holds one of ``roles``.
+
+	Like frappe.only_for, but also enforced under the test runner (only_for is skipped there), so the
+	tests exercise the same check users meet."""
+	if frappe.session.user == "Administrator" or set(roles) & set(frappe.get_roles()):
+		return
+	frappe.throw(
+		frappe._("This action is only allowed for {0}.").format(", ".join(frappe._(r) for r in roles)),
+		frappe.PermissionError,
+		title=frappe._("Not Permitted"),
+	)

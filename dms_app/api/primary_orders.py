@@ -1,10 +1,11 @@
 """Whitelisted endpoints for primary orders (Material Requests to distributors)."""
 
 import frappe
+from frappe import _
 
 from dms_app.core.approval import LEVELS
 from dms_app.core.primary_order import pending_state
-from dms_app.permissions import portal_distributors
+from dms_app.permissions import portal_distributors, require_role
 from dms_app.primary_sales.dispatch import receive
 
 
@@ -42,9 +43,24 @@ def confirm_receipt(dispatch: str, received: dict | str | None = None, reason: s
 	doc.check_permission("read")
 	distributors = portal_distributors()
 	if distributors is None:
-		frappe.only_for(("DMS Manager", "System Manager"))
+		require_role("DMS Manager", "System Manager")
 	elif doc.get("distributor") not in distributors:
 		raise frappe.PermissionError
 	if isinstance(received, str):
 		received = frappe.parse_json(received)
 	return receive(dispatch, received, reason)
+
+
+@frappe.whitelist(methods=["POST"])
+def override_credit_limit(order: str, reason: str) -> None:
+	"""Let a pending order be approved beyond its distributor's credit limit. DMS Managers only."""
+	require_role("DMS Manager")
+	doc = frappe.get_doc("Material Request", order)
+	doc.check_permission("read")
+	reason = (reason or "").strip()
+	if not reason:
+		frappe.throw(_("Give a reason for the override."), title=_("Reason Required"))
+	if not doc.get("distributor") or doc.docstatus != 0:
+		frappe.throw(_("{0} is not a pending distributor order.").format(order), title=_("Not Pending"))
+	doc.db_set({"dms_credit_override_reason": reason, "dms_credit_override_by": frappe.session.user})
+	doc.add_comment("Comment", _("Credit limit override: {0}").format(reason))

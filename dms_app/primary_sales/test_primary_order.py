@@ -9,9 +9,9 @@ import frappe
 from frappe.model.workflow import WorkflowTransitionError, apply_workflow
 from frappe.tests.utils import FrappeTestCase
 
-from dms_app.api.primary_orders import pending_approvals
+from dms_app.api.primary_orders import override_credit_limit, pending_approvals
 from dms_app.core.primary_order import APPROVED, OEM_CONFIRMATION, REJECTED, pending_state
-from dms_app.primary_sales.orders import ConcurrentApprovalError
+from dms_app.primary_sales.orders import ConcurrentApprovalError, CreditLimitError
 from dms_app.primary_sales.report.primary_order_approval_time.primary_order_approval_time import (
 	execute as approval_time_report,
 )
@@ -168,6 +168,34 @@ class TestPrimaryOrderApproval(FrappeTestCase):
 		self.assertGreaterEqual(row[frappe.scrub(pending_state(RSM))], 0)  # still open, counted to now
 		self.assertIsNone(row[frappe.scrub(pending_state(DMS))])
 		self.assertIn(frappe.scrub(OEM_CONFIRMATION), {c["fieldname"] for c in columns})
+
+	def test_credit_limit_blocks_approval_unless_a_dms_manager_overrides(self):
+		dist = make_distributor("T-PO-CREDIT", credit_limit=15_000, portal_users=[{"user": self.portal}])
+		first = as_user(self.portal, make_primary_order, dist, [(ITEM, 10)])
+		for user, action in (
+			(self.portal, "Submit for Approval"),
+			(self.asm, "Approve"),
+			(self.manager, "Confirm"),
+		):
+			act(user, first, action)
+		second = as_user(self.portal, make_primary_order, dist, [(ITEM, 10)])
+		act(self.portal, second, "Submit for Approval")
+
+		with self.assertRaisesRegex(CreditLimitError, "credit limit"):
+			act(self.asm, second, "Approve")
+		self.assertEqual(
+			frappe.db.get_value("Material Request", second.name, "workflow_state"), pending_state(ASM)
+		)
+		with self.assertRaises(frappe.PermissionError):
+			as_user(self.asm, override_credit_limit, second.name, "I know them")
+		with self.assertRaisesRegex(frappe.ValidationError, "reason"):
+			as_user(self.manager, override_credit_limit, second.name, "  ")
+
+		as_user(self.manager, override_credit_limit, second.name, "Festive stock-up, payment promised")
+		act(self.asm, second, "Approve")
+		self.assertEqual(
+			frappe.db.get_value("Material Request", second.name, "workflow_state"), OEM_CONFIRMATION
+		)
 
 
 class TestPrimaryOrderInput(FrappeTestCase):
