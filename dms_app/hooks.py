@@ -51,3 +51,9 @@ doc_events = {
 		"before_submit": "dms_app.primary_sales.dispatch.before_stock_entry_submit",
 	},
 }
+
+# Scheduled Tasks
+# ---------------
+scheduler_events = {
+	"hourly": ["dms_app.primary_sales.sla.remind_and_escalate"],
+}

@@ -168,3 +168,26 @@ def receive_stock(item_code: str, warehouse: str, qty: float, rate: float = 100)
 	entry.insert(ignore_permissions=True)
 	entry.submit()
 	return entry.name
+
+
+def ensure_outgoing_email_account() -> str:
+	"""A default outgoing Email Account, so mail is queued (Frappe does not send it under tests)."""
+	name = frappe.db.get_value("Email Account", {"default_outgoing": 1})
+	if name:
+		return name
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Email Account",
+				"email_account_name": "DMS Test Outgoing",
+				"email_id": "dms-outgoing@example.com",
+				"enable_outgoing": 1,
+				"default_outgoing": 1,
+				"smtp_server": "127.0.0.1",
+				"smtp_port": 25,
+				"no_smtp_authentication": 1,
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)

@@ -12,6 +12,7 @@ from dms_app.core.primary_order import (
 	next_state,
 	pending_state,
 	sequence,
+	sla_actions,
 	time_in_states,
 )
 
@@ -62,3 +63,12 @@ def test_time_in_states_stops_at_a_final_state():
 	now = datetime(2026, 11, 2, 12, 0)
 	hours = time_in_states([(OEM_CONFIRMATION, 3.0)], APPROVED, now - timedelta(days=9), now)
 	assert hours == {OEM_CONFIRMATION: 3.0}
+
+
+def test_sla_actions():
+	assert sla_actions(1, 24, reminded=False, escalated=False) == {"remind"}
+	assert sla_actions(1, 24, reminded=True, escalated=False) == set()
+	assert sla_actions(25, 24, reminded=True, escalated=False) == {"escalate"}
+	assert sla_actions(25, 24, reminded=False, escalated=False) == {"remind", "escalate"}
+	assert sla_actions(99, 24, reminded=True, escalated=True) == set()
+	assert sla_actions(99, 0, reminded=True, escalated=False) == set()  # no SLA set

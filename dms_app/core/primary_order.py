@@ -63,3 +63,14 @@ def time_in_states(moves, current: str, current_since, now) -> dict[str, float]:
 	if current not in FINAL_STATES:
 		hours[current] = hours.get(current, 0.0) + hours_between(current_since, now)
 	return hours
+
+
+def sla_actions(waited_hours: float, sla_hours: float, reminded: bool, escalated: bool) -> set[str]:
+	"""What the SLA job does for an order waiting at a level: "remind" the approver once, and
+	"escalate" once the level has waited past its SLA."""
+	actions = set()
+	if not reminded:
+		actions.add("remind")
+	if sla_hours and waited_hours > sla_hours and not escalated:
+		actions.add("escalate")
+	return actions

@@ -221,6 +221,7 @@ def track_state(doc):
 			},
 		)
 		doc.dms_state_since = now
+		doc.dms_reminded_at = doc.dms_escalated_at = None
 
 	steps = route_of(doc)
 	level = PENDING_STATES.get(new)

@@ -8,6 +8,7 @@ import threading
 import frappe
 from frappe.model.workflow import WorkflowTransitionError, apply_workflow
 from frappe.tests.utils import FrappeTestCase
+from frappe.utils import add_to_date, now_datetime
 
 from dms_app.api.primary_orders import override_credit_limit, pending_approvals
 from dms_app.core.primary_order import APPROVED, OEM_CONFIRMATION, REJECTED, pending_state
@@ -15,7 +16,15 @@ from dms_app.primary_sales.orders import ConcurrentApprovalError, CreditLimitErr
 from dms_app.primary_sales.report.primary_order_approval_time.primary_order_approval_time import (
 	execute as approval_time_report,
 )
-from dms_app.testing import ensure_depot, make_distributor, make_item, make_primary_order, make_user
+from dms_app.primary_sales.sla import remind_and_escalate
+from dms_app.testing import (
+	ensure_depot,
+	ensure_outgoing_email_account,
+	make_distributor,
+	make_item,
+	make_primary_order,
+	make_user,
+)
 
 ASM, RSM, DMS = "Area Sales Manager", "Regional Sales Manager", "DMS Manager"
 ITEM = "T-PO-ITEM"  # priced at 1,000
@@ -196,6 +205,31 @@ class TestPrimaryOrderApproval(FrappeTestCase):
 		self.assertEqual(
 			frappe.db.get_value("Material Request", second.name, "workflow_state"), OEM_CONFIRMATION
 		)
+
+	def test_sla_job_reminds_once_and_escalates_past_the_sla(self):
+		ensure_outgoing_email_account()
+		order = self.order(10)
+		queued = lambda: frappe.get_all(  # noqa: E731
+			"Email Queue", filters={"reference_name": order.name}, pluck="name"
+		)
+		remind_and_escalate()
+		self.assertEqual(len(queued()), 1)  # the reminder to the Area Sales Managers
+		remind_and_escalate()
+		self.assertEqual(len(queued()), 1)  # not twice
+
+		frappe.db.set_value(
+			"Material Request", order.name, "dms_state_since", add_to_date(now_datetime(), hours=-25)
+		)
+		remind_and_escalate()
+		self.assertEqual(len(queued()), 2)  # escalated to the Regional Sales Managers
+		recipients = frappe.get_all(
+			"Email Queue Recipient", filters={"parent": ["in", queued()]}, pluck="recipient"
+		)
+		self.assertIn(self.rsm, recipients)
+		self.assertTrue(frappe.db.get_value("Material Request", order.name, "dms_escalated_at"))
+
+		act(self.asm, order, "Approve")  # moving on clears the markers
+		self.assertFalse(frappe.db.get_value("Material Request", order.name, "dms_escalated_at"))
 
 
 class TestPrimaryOrderInput(FrappeTestCase):
