@@ -105,6 +105,17 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 	"Sales Invoice": _on_transaction("customer"),
 	"Delivery Note": _on_transaction("customer"),
 	"Sales Order": _on_transaction("customer"),
+	"Item": [
+		_field(
+			"dms_territories",
+			"Table MultiSelect",
+			"Sold Only In Territories (DMS)",
+			"item_group",
+			options="DMS Item Territory",
+			description="Distributors outside these territories (and the territories below them) cannot order "
+			"this item. Empty: sold everywhere.",
+		)
+	],
 	"Warehouse": [
 		{
 			**_distributor_link,

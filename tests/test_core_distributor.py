@@ -8,6 +8,7 @@ from dms_app.core.distributor import (
 	WarehouseInfo,
 	check_warehouses,
 	normalize_code,
+	sold_in,
 	warehouse_name_for,
 )
 
@@ -34,6 +35,8 @@ def test_normalize_code_is_idempotent(raw):
 		return
 	assert normalize_code(once) == once
 
+
+PATH = ("Mumbai", "West", "India", "All Territories")
 
 KNOWN = {
 	"Main - C": WarehouseInfo("Main - C", "C"),
@@ -84,3 +87,10 @@ def test_warehouse_name():
 	assert warehouse_name_for("D001", "  Acme   Traders ") == "D001 Acme Traders"
 	assert warehouse_name_for("D001", "") == "D001"
 	assert len(warehouse_name_for("D001", "x" * 300)) == 100
+
+
+def test_sold_in_territory_tree():
+	assert sold_in(frozenset(), PATH)
+	assert sold_in(frozenset({"West"}), PATH)  # Mumbai is under West
+	assert not sold_in(frozenset({"North"}), PATH)
+	assert not sold_in(frozenset({"West"}), ())  # a distributor without territory

@@ -85,3 +85,9 @@ def warehouse_name_for(code: str, distributor_name: str) -> str:
 	"""The ``warehouse_name`` of a distributor's dedicated warehouse (ERPNext appends the company abbr)."""
 	label = " ".join((distributor_name or "").split())
 	return f"{code} {label}".strip()[:100] if label else code
+
+
+def sold_in(item_territories: frozenset[str], territory_path: tuple[str, ...]) -> bool:
+	"""Whether an item limited to ``item_territories`` (empty: everywhere) may be sold in the territory
+	whose path (itself first, then its ancestors) is ``territory_path``."""
+	return not item_territories or bool(item_territories & set(territory_path))

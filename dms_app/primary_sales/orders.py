@@ -14,6 +14,7 @@ from frappe import _
 from frappe.utils import flt, get_datetime, now_datetime
 
 from dms_app.core.approval import credit_excess, route
+from dms_app.core.distributor import sold_in
 from dms_app.core.primary_order import (
 	CANCELLED,
 	DRAFT,
@@ -24,7 +25,7 @@ from dms_app.core.primary_order import (
 	sequence,
 )
 from dms_app.distribution.settings import get_settings
-from dms_app.primary_sales.approval_rules import describe, load_rules
+from dms_app.primary_sales.approval_rules import describe, load_rules, territory_path
 
 
 class ConcurrentApprovalError(frappe.ValidationError):
@@ -77,13 +78,13 @@ def prepare(doc):
 	doc.material_request_type = "Material Transfer"
 	doc.set_from_warehouse = settings.oem_depot_warehouse
 	doc.set_warehouse = doc.set_warehouse or distributor.warehouse
-	_check_lines(doc)
+	_check_lines(doc, territory_path(distributor.territory))
 	_price_lines(doc, distributor.default_price_list or settings.default_price_list)
 	steps = route(describe(doc, distributor.territory), load_rules())
 	doc.dms_approval_route = json.dumps([asdict(step) for step in steps])
 
 
-def _check_lines(doc):
+def _check_lines(doc, territories: tuple[str, ...]):
 	if not doc.items:
 		frappe.throw(_("Add at least one item to the order."), title=_("Empty Order"))
 	items = {
@@ -94,6 +95,13 @@ def _check_lines(doc):
 			fields=["name", "disabled", "is_stock_item"],
 		)
 	}
+	sold_where: dict[str, frozenset[str]] = {}
+	for row in frappe.get_all(
+		"DMS Item Territory",
+		filters={"parenttype": "Item", "parent": ["in", list(items)]},
+		fields=["parent", "territory"],
+	):
+		sold_where[row.parent] = sold_where.get(row.parent, frozenset()) | {row.territory}
 	for row in doc.items:
 		row.from_warehouse = doc.set_from_warehouse
 		row.warehouse = doc.set_warehouse
@@ -106,6 +114,13 @@ def _check_lines(doc):
 		if not item or item.disabled:
 			frappe.throw(
 				_("Row {0}: item {1} is disabled and cannot be ordered.").format(row.idx, row.item_code),
+				title=_("Item Not Available"),
+			)
+		if not sold_in(sold_where.get(row.item_code, frozenset()), territories):
+			frappe.throw(
+				_("Row {0}: item {1} is not sold in territory {2} of distributor {3}.").format(
+					row.idx, row.item_code, territories[0] if territories else _("(none)"), doc.distributor
+				),
 				title=_("Item Not Available"),
 			)
 	if frappe.db.get_value("Warehouse", doc.set_warehouse, "distributor") != doc.distributor:

@@ -262,6 +262,20 @@ class TestPrimaryOrderInput(FrappeTestCase):
 	def test_target_warehouse_of_another_distributor(self):
 		self.assertRefused("not a warehouse of distributor", [(ITEM, 1)], set_warehouse=self.other.warehouse)
 
+	def test_item_not_sold_in_the_distributors_territory(self):
+		root = frappe.db.get_value("Territory", {"is_group": 1, "parent_territory": ["is", "not set"]})
+		for name in ("T-PO-East", "T-PO-South"):
+			if not frappe.db.exists("Territory", name):
+				frappe.get_doc(
+					{"doctype": "Territory", "territory_name": name, "parent_territory": root}
+				).insert()
+		make_item("T-PO-EAST-ONLY", price=10, dms_territories=[{"territory": "T-PO-East"}])
+		south = make_distributor("T-PO-IN-4", territory="T-PO-South")
+		east = make_distributor("T-PO-IN-5", territory="T-PO-East")
+		with self.assertRaisesRegex(frappe.ValidationError, "not sold in territory"):
+			make_primary_order(south, [("T-PO-EAST-ONLY", 1)])
+		self.assertTrue(make_primary_order(east, [("T-PO-EAST-ONLY", 1)]).name)
+
 	def test_distributor_on_hold(self):
 		held = make_distributor("T-PO-IN-3", status="On Hold")
 		with self.assertRaisesRegex(frappe.ValidationError, "active distributors only"):
