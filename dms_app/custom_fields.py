@@ -74,7 +74,19 @@ _primary_order_fields = [
 		read_only=1,
 		description="Set by the OEM ERP integration once paid; unsettled approved orders count against credit.",
 	),
-	_field("dms_reminded_at", "Datetime", "Approver Reminded At", "dms_settled", read_only=1, no_copy=1),
+	_field(
+		"dms_erp_reference",
+		"Data",
+		"OEM ERP Reference",
+		"dms_settled",
+		read_only=1,
+		allow_on_submit=1,
+		no_copy=1,
+		search_index=1,
+	),
+	_field(
+		"dms_reminded_at", "Datetime", "Approver Reminded At", "dms_erp_reference", read_only=1, no_copy=1
+	),
 	_field("dms_escalated_at", "Datetime", "Escalated At", "dms_reminded_at", read_only=1, no_copy=1),
 	_field("dms_next_state", "Data", "Next State", "dms_escalated_at", read_only=1, hidden=1),
 	_field("dms_approval_route", "Long Text", "Approval Route", "dms_next_state", read_only=1, hidden=1),

@@ -66,7 +66,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 		"Warehouse": READ,
 		"Bin": READ,
 		"Item": EDIT,
-		"Material Request": EDIT,
+		"Material Request": (*EDIT, "submit"),
 		"Stock Entry": READ,
 		"Sales Invoice": SUBMIT,
 		"Customer": EDIT,

@@ -2,9 +2,10 @@
 
 import frappe
 from frappe import _
+from frappe.model.workflow import apply_workflow
 
 from dms_app.core.approval import LEVELS
-from dms_app.core.primary_order import pending_state
+from dms_app.core.primary_order import APPROVED, OEM_CONFIRMATION, REJECTED, pending_state
 from dms_app.permissions import portal_distributors, require_role
 from dms_app.primary_sales.dispatch import receive
 
@@ -64,3 +65,35 @@ def override_credit_limit(order: str, reason: str) -> None:
 		frappe.throw(_("{0} is not a pending distributor order.").format(order), title=_("Not Pending"))
 	doc.db_set({"dms_credit_override_reason": reason, "dms_credit_override_by": frappe.session.user})
 	doc.add_comment("Comment", _("Credit limit override: {0}").format(reason))
+
+
+@frappe.whitelist(methods=["POST"])
+def acknowledge_order(
+	order: str, accepted: bool | int | str, erp_reference: str | None = None, reason: str | None = None
+) -> dict:
+	"""The OEM ERP's answer to an order waiting at Pending OEM Confirmation: accepted moves it to
+	Approved (its dispatch is drafted), not accepted rejects it with ``reason``. For DMS Integration
+	users (and DMS Managers). Answering again with the same outcome changes nothing."""
+	require_role("DMS Integration", "DMS Manager")
+	doc = frappe.get_doc("Material Request", order)
+	doc.check_permission("write")
+	accepted = frappe.utils.sbool(accepted)
+	target = APPROVED if accepted else REJECTED
+	if doc.get("workflow_state") == target:
+		return {"order": doc.name, "state": target}
+	if doc.get("workflow_state") != OEM_CONFIRMATION:
+		frappe.throw(
+			_("Order {0} is at {1}, not waiting for OEM confirmation.").format(
+				doc.name, _(doc.get("workflow_state"))
+			),
+			frappe.ValidationError,
+			title=_("Not Waiting for Confirmation"),
+		)
+	if not accepted:
+		if not (reason or "").strip():
+			frappe.throw(_("Give the reason the OEM ERP rejected the order."), title=_("Reason Required"))
+		doc.db_set("dms_rejection_reason", reason.strip())
+	if erp_reference:
+		doc.db_set("dms_erp_reference", erp_reference)
+	doc = apply_workflow(doc, "Confirm" if accepted else "Reject")
+	return {"order": doc.name, "state": doc.workflow_state}

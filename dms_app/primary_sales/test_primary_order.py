@@ -10,7 +10,7 @@ from frappe.model.workflow import WorkflowTransitionError, apply_workflow
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_to_date, now_datetime
 
-from dms_app.api.primary_orders import override_credit_limit, pending_approvals
+from dms_app.api.primary_orders import acknowledge_order, override_credit_limit, pending_approvals
 from dms_app.core.primary_order import APPROVED, OEM_CONFIRMATION, REJECTED, pending_state
 from dms_app.primary_sales.orders import ConcurrentApprovalError, CreditLimitError
 from dms_app.primary_sales.report.primary_order_approval_time.primary_order_approval_time import (
@@ -91,6 +91,34 @@ class TestPrimaryOrderApproval(FrappeTestCase):
 				(OEM_CONFIRMATION, APPROVED, self.manager),
 			],
 		)
+
+	def test_oem_erp_acknowledges_or_rejects(self):
+		integration = make_user("t-po-erp@dms.test", roles=("DMS Integration",))
+		accepted, refused = self.order(10), self.order(10)
+		for order in (accepted, refused):
+			act(self.asm, order, "Approve")
+
+		with self.assertRaises(frappe.PermissionError):
+			as_user(self.asm, acknowledge_order, accepted.name, True)
+		result = as_user(integration, acknowledge_order, accepted.name, True, "SAP-4711")
+		self.assertEqual(result["state"], APPROVED)
+		self.assertEqual(
+			frappe.db.get_value("Material Request", accepted.name, ["docstatus", "dms_erp_reference"]),
+			(1, "SAP-4711"),
+		)
+		self.assertEqual(
+			as_user(integration, acknowledge_order, accepted.name, True)["state"], APPROVED
+		)  # repeat: no-op
+
+		with self.assertRaisesRegex(frappe.ValidationError, "reason"):
+			as_user(integration, acknowledge_order, refused.name, False)
+		as_user(integration, acknowledge_order, refused.name, False, None, "Distributor blocked in SAP")
+		self.assertEqual(
+			frappe.db.get_value("Material Request", refused.name, ["workflow_state", "dms_rejection_reason"]),
+			(REJECTED, "Distributor blocked in SAP"),
+		)
+		with self.assertRaisesRegex(frappe.ValidationError, "not waiting for OEM confirmation"):
+			as_user(integration, acknowledge_order, refused.name, True)
 
 	def test_large_order_passes_three_levels(self):
 		order = self.order(600)  # 600,000

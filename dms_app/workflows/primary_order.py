@@ -17,6 +17,7 @@ from dms_app.core.primary_order import (
 
 NAME = "DMS Primary Order"
 ORDER_ROLES = ("Distributor", "DMS Manager")  # who may send a draft order for approval
+OEM_CONFIRMERS = ("DMS Manager", "DMS Integration")
 APPROVER_CHECK = "(not doc.dms_approver or doc.dms_approver == frappe.session.user)"
 
 
@@ -73,21 +74,26 @@ def _transitions() -> list[dict]:
 				"condition": APPROVER_CHECK,
 			}
 		)
+	# The OEM ERP acknowledges through dms_app.api.primary_orders.acknowledge_order (DMS Integration);
+	# until an integration runs, a DMS Manager confirms by hand.
+	for role in OEM_CONFIRMERS:
+		rows += [
+			{
+				"state": OEM_CONFIRMATION,
+				"action": "Confirm",
+				"next_state": APPROVED,
+				"allowed": role,
+				"allow_self_approval": 1,
+			},
+			{
+				"state": OEM_CONFIRMATION,
+				"action": "Reject",
+				"next_state": REJECTED,
+				"allowed": role,
+				"allow_self_approval": 1,
+			},
+		]
 	rows += [
-		{
-			"state": OEM_CONFIRMATION,
-			"action": "Confirm",
-			"next_state": APPROVED,
-			"allowed": "DMS Manager",
-			"allow_self_approval": 1,
-		},
-		{
-			"state": OEM_CONFIRMATION,
-			"action": "Reject",
-			"next_state": REJECTED,
-			"allowed": "DMS Manager",
-			"allow_self_approval": 1,
-		},
 		{
 			"state": APPROVED,
 			"action": "Cancel",
