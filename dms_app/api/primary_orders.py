@@ -7,7 +7,7 @@ from frappe.model.workflow import apply_workflow
 from dms_app.core.approval import LEVELS
 from dms_app.core.primary_order import APPROVED, OEM_CONFIRMATION, REJECTED, pending_state
 from dms_app.permissions import portal_distributors, require_role
-from dms_app.primary_sales.dispatch import receive
+from dms_app.primary_sales.dispatch import create_dispatch, receive
 
 
 @frappe.whitelist(methods=["GET"])
@@ -97,3 +97,15 @@ def acknowledge_order(
 		doc.db_set("dms_erp_reference", erp_reference)
 	doc = apply_workflow(doc, "Confirm" if accepted else "Reject")
 	return {"order": doc.name, "state": doc.workflow_state}
+
+
+@frappe.whitelist(methods=["POST"])
+def make_dispatch(order: str) -> str | None:
+	"""Draft the dispatch of what an approved order still has to ship (after a partial dispatch).
+	Returns the open draft if there is one. DMS Managers only."""
+	require_role("DMS Manager")
+	doc = frappe.get_doc("Material Request", order)
+	doc.check_permission("read")
+	if not doc.get("distributor") or doc.docstatus != 1:
+		frappe.throw(_("{0} is not an approved distributor order.").format(order), title=_("Not Approved"))
+	return create_dispatch(doc)

@@ -80,16 +80,23 @@ def draft_dispatches(order: str) -> list[str]:
 	)
 
 
-def create_dispatch(order) -> str:
-	"""The one draft dispatch of an approved order (an existing one is returned, never a second)."""
-	existing = frappe.get_all(
-		"Stock Entry Detail",
-		filters={"material_request": order.name, "docstatus": ["<", 2], "parenttype": "Stock Entry"},
-		pluck="parent",
-		limit=1,
-	)
+def create_dispatch(order) -> str | None:
+	"""Draft a dispatch of what the approved ``order`` still has to ship.
+
+	An open draft is returned instead of making a second one, and nothing is made once every line is
+	dispatched (None), so each approval yields exactly one dispatch; after a partial dispatch the next
+	call drafts the rest. Quantities follow ERPNext's own ordered_qty bookkeeping on the order.
+	"""
+	existing = draft_dispatches(order.name)
 	if existing:
 		return existing[0]
+	lines = [
+		(row, flt(row.stock_qty) - flt(row.ordered_qty))
+		for row in order.items
+		if flt(row.stock_qty) - flt(row.ordered_qty) > 0
+	]
+	if not lines:
+		return None
 
 	transit = transit_warehouse(order.distributor)
 	entry = frappe.get_doc(
@@ -105,16 +112,16 @@ def create_dispatch(order) -> str:
 			"items": [
 				{
 					"item_code": row.item_code,
-					"qty": row.qty,
-					"uom": row.uom,
+					"qty": pending,
+					"uom": row.stock_uom,
 					"stock_uom": row.stock_uom,
-					"conversion_factor": row.conversion_factor,
+					"conversion_factor": 1,
 					"s_warehouse": row.from_warehouse or order.set_from_warehouse,
 					"t_warehouse": transit,
 					"material_request": order.name,
 					"material_request_item": row.name,
 				}
-				for row in order.items
+				for row, pending in lines
 			],
 		}
 	)

@@ -7,7 +7,7 @@ from frappe.model.workflow import apply_workflow
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import flt
 
-from dms_app.api.primary_orders import confirm_receipt
+from dms_app.api.primary_orders import confirm_receipt, make_dispatch
 from dms_app.primary_sales.dispatch import create_dispatch
 from dms_app.testing import (
 	ensure_depot,
@@ -127,6 +127,25 @@ class TestDispatch(FrappeTestCase):
 		self.assertEqual(stock(self.dist.warehouse), dist_before + 10)
 		self.assertEqual(stock(transit), transit_before)
 		self.assertEqual(frappe.db.get_value("Material Request", order.name, "transfer_status"), "Completed")
+
+	def test_partial_dispatch_then_the_rest(self):
+		order = self.approved_order(10)
+		first = frappe.get_doc("Stock Entry", self.dispatches(order)[0])
+		first.items[0].qty = 6  # the depot ships what it can today
+		first.save()
+		as_user(self.manager, apply_workflow, first, "Dispatch")
+		self.assertEqual(frappe.db.get_value("Material Request", order.name, "per_ordered"), 60)
+
+		with self.assertRaises(frappe.PermissionError):
+			as_user(self.asm, make_dispatch, order.name)
+		second = as_user(self.manager, make_dispatch, order.name)
+		self.assertNotEqual(second, first.name)
+		self.assertEqual(frappe.db.get_value("Stock Entry Detail", {"parent": second}, "qty"), 4)
+		self.assertEqual(as_user(self.manager, make_dispatch, order.name), second)  # the open draft again
+
+		as_user(self.manager, apply_workflow, frappe.get_doc("Stock Entry", second), "Dispatch")
+		self.assertEqual(frappe.db.get_value("Material Request", order.name, "per_ordered"), 100)
+		self.assertIsNone(as_user(self.manager, make_dispatch, order.name))  # nothing left to ship
 
 	def test_depot_never_goes_negative(self):
 		order = self.approved_order(100_000)
