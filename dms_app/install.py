@@ -21,6 +21,16 @@ READ = ("read", "report", "print")
 EDIT = (*READ, "write", "create")
 SUBMIT = (*EDIT, "submit", "cancel", "amend")
 
+# Sales managers approve orders at their level (the workflow decides which, see workflows/).
+_APPROVER_RIGHTS = {
+	"Warehouse": READ,
+	"Bin": READ,
+	"Material Request": (*READ, "write", "submit"),
+	"Stock Entry": READ,
+	"Sales Invoice": READ,
+	"Customer": READ,
+}
+
 # Rights our roles need on ERPNext doctypes (added as Custom DocPerm rows, never removed by migrate).
 # Row-level scope for portal users comes from User Permissions and dms_app.permissions.
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -46,22 +56,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 		"Sales Invoice": READ,
 		"Customer": EDIT,
 	},
-	"Regional Sales Manager": {
-		"Warehouse": READ,
-		"Bin": READ,
-		"Material Request": (*READ, "write", "submit"),
-		"Stock Entry": READ,
-		"Sales Invoice": READ,
-		"Customer": READ,
-	},
-	"Area Sales Manager": {
-		"Warehouse": READ,
-		"Bin": READ,
-		"Material Request": (*READ, "write", "submit"),
-		"Stock Entry": READ,
-		"Sales Invoice": READ,
-		"Customer": READ,
-	},
+	"Regional Sales Manager": _APPROVER_RIGHTS,
+	"Area Sales Manager": _APPROVER_RIGHTS,
 	"DMS Integration": {
 		"Warehouse": READ,
 		"Bin": READ,

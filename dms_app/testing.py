@@ -47,6 +47,15 @@ def complete_setup_wizard():
 		)
 
 
+def as_user(user: str, fn, *args, **kwargs):
+	"""Call ``fn`` as ``user`` (permissions and hooks apply as for that user), then Administrator again."""
+	frappe.set_user(user)
+	try:
+		return fn(*args, **kwargs)
+	finally:
+		frappe.set_user("Administrator")
+
+
 def company() -> str:
 	return frappe.db.get_value("Company", TEST_COMPANY) or frappe.defaults.get_global_default("company")
 

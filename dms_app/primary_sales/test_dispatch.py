@@ -10,6 +10,7 @@ from frappe.utils import flt
 from dms_app.api.primary_orders import confirm_receipt, make_dispatch
 from dms_app.primary_sales.dispatch import create_dispatch
 from dms_app.testing import (
+	as_user,
 	ensure_depot,
 	make_distributor,
 	make_item,
@@ -23,14 +24,6 @@ ITEM = "T-DSP-ITEM"
 
 def stock(warehouse: str, item: str = ITEM) -> float:
 	return flt(frappe.db.get_value("Bin", {"warehouse": warehouse, "item_code": item}, "actual_qty"))
-
-
-def as_user(user, fn, *args, **kwargs):
-	frappe.set_user(user)
-	try:
-		return fn(*args, **kwargs)
-	finally:
-		frappe.set_user("Administrator")
 
 
 class TestDispatch(FrappeTestCase):

@@ -18,6 +18,7 @@ from dms_app.primary_sales.report.primary_order_approval_time.primary_order_appr
 )
 from dms_app.primary_sales.sla import remind_and_escalate
 from dms_app.testing import (
+	as_user,
 	ensure_depot,
 	ensure_outgoing_email_account,
 	make_distributor,
@@ -28,14 +29,6 @@ from dms_app.testing import (
 
 ASM, RSM, DMS = "Area Sales Manager", "Regional Sales Manager", "DMS Manager"
 ITEM = "T-PO-ITEM"  # priced at 1,000
-
-
-def as_user(user, fn, *args):
-	frappe.set_user(user)
-	try:
-		return fn(*args)
-	finally:
-		frappe.set_user("Administrator")
 
 
 def act(user, order, action):

@@ -13,6 +13,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, get_test_client, nowdate
 
 from dms_app.testing import (
+	as_user,
 	ensure_depot,
 	make_distributor,
 	make_item,
@@ -134,25 +135,5 @@ class TestPortalScope(FrappeTestCase):
 				self.assertEqual(self.get(f"/api/resource/{doctype}/{name}").status_code, 200)
 
 	def test_cannot_create_an_order_for_another_distributor(self):
-		frappe.set_user(self.user_a)
-		try:
-			doc = frappe.get_doc(
-				{
-					"doctype": "Material Request",
-					"material_request_type": "Material Transfer",
-					"distributor": self.b.name,
-					"schedule_date": add_days(nowdate(), 7),
-					"items": [
-						{
-							"item_code": ITEM,
-							"qty": 1,
-							"warehouse": self.b.warehouse,
-							"schedule_date": add_days(nowdate(), 7),
-						}
-					],
-				}
-			)
-			with self.assertRaises(frappe.PermissionError):
-				doc.insert()
-		finally:
-			frappe.set_user("Administrator")
+		with self.assertRaises(frappe.PermissionError):
+			as_user(self.user_a, make_primary_order, self.b, [(ITEM, 1)])
