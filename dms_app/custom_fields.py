@@ -42,11 +42,20 @@ _primary_order_fields = [
 	_field("dms_state_since", "Datetime", "In Current State Since", "dms_approver", read_only=1),
 	_field("dms_approval_column", "Column Break", None, "dms_state_since"),
 	_field(
+		"dms_approval_comment",
+		"Small Text",
+		"Comment for Your Action",
+		"dms_approval_column",
+		no_copy=1,
+		description="Goes into the Approval Log with your next action (Approve, Confirm, ...), then clears.",
+	),
+	_field(
 		"dms_rejection_reason",
 		"Small Text",
 		"Rejection Reason",
-		"dms_approval_column",
+		"dms_approval_comment",
 		allow_on_submit=1,
+		no_copy=1,
 		description="Required before an approver rejects the order.",
 	),
 	_field(

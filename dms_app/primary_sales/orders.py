@@ -232,9 +232,10 @@ def track_state(doc):
 				"hours_in_state": hours_between(
 					get_datetime(doc.get("dms_state_since") or doc.creation), now
 				),
-				"comment": doc.dms_rejection_reason if new == REJECTED else None,
+				"comment": doc.dms_rejection_reason if new == REJECTED else doc.get("dms_approval_comment"),
 			},
 		)
+		doc.dms_approval_comment = None
 		doc.dms_state_since = now
 		doc.dms_reminded_at = doc.dms_escalated_at = None
 

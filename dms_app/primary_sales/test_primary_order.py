@@ -69,6 +69,7 @@ class TestPrimaryOrderApproval(FrappeTestCase):
 		)
 		self.assertEqual(order.set_warehouse, self.dist.warehouse)
 
+		frappe.db.set_value("Material Request", order.name, "dms_approval_comment", "Regular monthly order")
 		act(self.asm, order, "Approve")
 		self.assertEqual(
 			frappe.db.get_value("Material Request", order.name, "workflow_state"), OEM_CONFIRMATION
@@ -77,13 +78,15 @@ class TestPrimaryOrderApproval(FrappeTestCase):
 		order.reload()
 		self.assertEqual((order.workflow_state, order.docstatus), (APPROVED, 1))
 		self.assertEqual(
-			[(row.state, row.next_state, row.user) for row in order.dms_approvals],
+			[(row.state, row.next_state, row.user, row.comment) for row in order.dms_approvals],
 			[
-				("Draft", pending_state(ASM), self.portal),
-				(pending_state(ASM), OEM_CONFIRMATION, self.asm),
-				(OEM_CONFIRMATION, APPROVED, self.manager),
+				("Draft", pending_state(ASM), self.portal, None),
+				(pending_state(ASM), OEM_CONFIRMATION, self.asm, "Regular monthly order"),
+				(OEM_CONFIRMATION, APPROVED, self.manager, None),
 			],
 		)
+		self.assertTrue(all(row.at for row in order.dms_approvals))
+		self.assertFalse(order.dms_approval_comment)
 
 	def test_oem_erp_acknowledges_or_rejects(self):
 		integration = make_user("t-po-erp@dms.test", roles=("DMS Integration",))
