@@ -357,3 +357,42 @@ class TestConcurrentApproval(FrappeTestCase):
 	def _delete(name):
 		frappe.delete_doc("Material Request", name, force=True, ignore_permissions=True)
 		frappe.db.commit()
+
+
+class TestOtherDocumentsKeepWorking(FrappeTestCase):
+	"""The DMS workflows sit on every Material Request and Stock Entry of the site; documents that are
+	not distributor orders keep a plain Submit for the stock and purchase roles."""
+
+	def test_stock_user_submits_an_internal_request_and_a_receipt(self):
+		depot = ensure_depot()
+		make_item(ITEM, price=1000)
+		user = make_user("t-po-stock@dms.test", roles=("Stock User", "Stock Manager"))
+		schedule = add_to_date(now_datetime(), days=3).date()
+		request = as_user(
+			user,
+			lambda: frappe.get_doc(
+				{
+					"doctype": "Material Request",
+					"material_request_type": "Material Transfer",
+					"schedule_date": schedule,
+					"items": [{"item_code": ITEM, "qty": 2, "warehouse": depot, "schedule_date": schedule}],
+				}
+			).insert(),
+		)
+		as_user(user, apply_workflow, request, "Submit")
+		self.assertEqual(frappe.db.get_value("Material Request", request.name, "docstatus"), 1)
+
+		entry = as_user(
+			user,
+			lambda: frappe.get_doc(
+				{
+					"doctype": "Stock Entry",
+					"stock_entry_type": "Material Receipt",
+					"items": [{"item_code": ITEM, "qty": 1, "t_warehouse": depot, "basic_rate": 10}],
+				}
+			).insert(),
+		)
+		as_user(user, apply_workflow, entry, "Submit")
+		self.assertEqual(
+			frappe.db.get_value("Stock Entry", entry.name, ["docstatus", "workflow_state"]), (1, "Submitted")
+		)

@@ -18,6 +18,14 @@ from dms_app.core.primary_order import (
 NAME = "DMS Primary Order"
 ORDER_ROLES = ("Distributor", "DMS Manager")  # who may send a draft order for approval
 OEM_CONFIRMERS = ("DMS Manager", "DMS Integration")
+OTHER_REQUEST_ROLES = (
+	"DMS Manager",
+	"Stock User",
+	"Stock Manager",
+	"Purchase User",
+	"Purchase Manager",
+	"Manufacturing User",
+)
 APPROVER_CHECK = "(not doc.dms_approver or doc.dms_approver == frappe.session.user)"
 
 
@@ -40,17 +48,18 @@ def _transitions() -> list[dict]:
 					"condition": f"doc.distributor and {_goes_to(target)}",
 				}
 			)
-	# Material Requests that are not distributor orders keep a plain submit.
-	rows.append(
-		{
-			"state": DRAFT,
-			"action": "Submit",
-			"next_state": APPROVED,
-			"allowed": "DMS Manager",
-			"allow_self_approval": 1,
-			"condition": "not doc.distributor",
-		}
-	)
+	# Material Requests that are not distributor orders keep a plain submit for the roles that make them.
+	for role in OTHER_REQUEST_ROLES:
+		rows.append(
+			{
+				"state": DRAFT,
+				"action": "Submit",
+				"next_state": APPROVED,
+				"allowed": role,
+				"allow_self_approval": 1,
+				"condition": "not doc.distributor",
+			}
+		)
 	for index, level in enumerate(LEVELS):
 		source = pending_state(level)
 		for target in [*pending[index + 1 :], OEM_CONFIRMATION, APPROVED]:
@@ -93,15 +102,26 @@ def _transitions() -> list[dict]:
 				"allow_self_approval": 1,
 			},
 		]
-	rows += [
+	rows.append(
 		{
 			"state": APPROVED,
 			"action": "Cancel",
 			"next_state": CANCELLED,
 			"allowed": "DMS Manager",
 			"allow_self_approval": 1,
-		},
-	]
+		}
+	)
+	for role in ("Stock Manager", "Purchase Manager"):
+		rows.append(
+			{
+				"state": APPROVED,
+				"action": "Cancel",
+				"next_state": CANCELLED,
+				"allowed": role,
+				"allow_self_approval": 1,
+				"condition": "not doc.distributor",
+			}
+		)
 	return rows
 
 
