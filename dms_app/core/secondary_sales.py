@@ -1,0 +1,340 @@
+"""Secondary-sales batches (distributor -> retailer invoices) in one normalized shape, from JSON, CSV
+or Tally's XML export, with row-level errors that name the invoice, the line and the field.
+
+Nothing here touches the database: matching retailers and items and posting the invoices happens in
+dms_app.secondary_sales.ingest.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+MAX_LINES_PER_INVOICE = 500
+
+
+@dataclass
+class LineIn:
+	item_code: str
+	qty: float
+	rate: float | None = None  # None: take the price list rate
+	discount_percentage: float = 0.0
+
+
+@dataclass
+class RetailerRef:
+	"""How the source names the retailer; matched in this order: code, tax id, mobile, name."""
+
+	code: str | None = None
+	tax_id: str | None = None
+	mobile: str | None = None
+	name: str | None = None
+
+	def is_empty(self) -> bool:
+		return not (self.code or self.tax_id or self.mobile or self.name)
+
+
+@dataclass
+class InvoiceIn:
+	external_ref: str
+	posting_date: str  # ISO date
+	retailer: RetailerRef
+	lines: list[LineIn] = field(default_factory=list)
+	is_return: bool = False
+	return_against: str | None = None  # external reference of the original invoice
+	index: int = 0  # position in the batch, from 0
+
+
+@dataclass(frozen=True)
+class RowError:
+	invoice: str | int  # external reference, or position when there is none
+	line: int | None  # 1-based line number, None for the header
+	field: str
+	message: str
+
+	def as_dict(self) -> dict:
+		return {"invoice": self.invoice, "line": self.line, "field": self.field, "message": self.message}
+
+
+class BatchError(ValueError):
+	"""The batch as a whole cannot be read (malformed JSON, XML or CSV)."""
+
+
+# -- values -------------------------------------------------------------------------------------------
+
+
+def _number(value, *, allow_none=False) -> float | None:
+	if value is None or (isinstance(value, str) and not value.strip()):
+		if allow_none:
+			return None
+		raise ValueError("is required")
+	if isinstance(value, bool):
+		raise ValueError("must be a number")
+	try:
+		number = Decimal(str(value).strip().replace(",", ""))
+	except InvalidOperation:
+		raise ValueError("must be a number")
+	if not number.is_finite():
+		raise ValueError("must be a number")
+	return float(number)
+
+
+def _date(value) -> str:
+	text = str(value or "").strip()
+	for fmt in ("%Y-%m-%d", "%Y%m%d", "%d-%m-%Y", "%d/%m/%Y"):
+		try:
+			return datetime.strptime(text, fmt).date().isoformat()
+		except ValueError:
+			continue
+	raise ValueError("must be a date (YYYY-MM-DD)")
+
+
+def _text(value) -> str | None:
+	text = str(value).strip() if value is not None else ""
+	return text or None
+
+
+def _flag(value) -> bool:
+	if isinstance(value, bool):
+		return value
+	return str(value or "").strip().lower() in {"1", "yes", "true", "y"}
+
+
+# -- the normalized shape ------------------------------------------------------------------------------
+
+
+def parse_invoices(records: list, errors: list[RowError]) -> list[InvoiceIn]:
+	"""Turn plain dicts (the JSON API's shape) into invoices; invalid invoices add errors and are left
+	out. Duplicate external references within the batch: the later ones are errors."""
+	if not isinstance(records, list):
+		raise BatchError("invoices must be a list")
+	invoices: list[InvoiceIn] = []
+	seen: dict[str, int] = {}
+	for index, record in enumerate(records):
+		invoice = _parse_invoice(index, record, errors)
+		if invoice is None:
+			continue
+		if invoice.external_ref in seen:
+			errors.append(
+				RowError(
+					invoice.external_ref,
+					None,
+					"external_ref",
+					f"appears more than once in this batch (first at position {seen[invoice.external_ref] + 1})",
+				)
+			)
+			continue
+		seen[invoice.external_ref] = index
+		invoices.append(invoice)
+	return invoices
+
+
+def _parse_invoice(index: int, record, errors: list[RowError]) -> InvoiceIn | None:
+	if not isinstance(record, dict):
+		errors.append(RowError(index + 1, None, "invoice", "must be an object"))
+		return None
+	ref = _text(record.get("external_ref"))
+	label: str | int = ref or index + 1
+	found: list[RowError] = []
+	if not ref:
+		found.append(RowError(label, None, "external_ref", "is required"))
+	try:
+		posting_date = _date(record.get("posting_date"))
+	except ValueError as e:
+		found.append(RowError(label, None, "posting_date", str(e)))
+		posting_date = ""
+	retailer_data = record.get("retailer") or {}
+	if not isinstance(retailer_data, dict):
+		retailer_data = {"code": retailer_data}
+	retailer = RetailerRef(
+		code=_text(retailer_data.get("code")),
+		tax_id=_text(retailer_data.get("tax_id")),
+		mobile=_text(retailer_data.get("mobile")),
+		name=_text(retailer_data.get("name")),
+	)
+	if retailer.is_empty():
+		found.append(RowError(label, None, "retailer", "give a code, tax id, mobile or name"))
+
+	raw_lines = record.get("lines")
+	lines: list[LineIn] = []
+	if not isinstance(raw_lines, list) or not raw_lines:
+		found.append(RowError(label, None, "lines", "at least one line is required"))
+		raw_lines = []
+	elif len(raw_lines) > MAX_LINES_PER_INVOICE:
+		found.append(RowError(label, None, "lines", f"at most {MAX_LINES_PER_INVOICE} lines per invoice"))
+		raw_lines = []
+	for number, raw in enumerate(raw_lines, start=1):
+		line = _parse_line(label, number, raw, found)
+		if line:
+			lines.append(line)
+	if found:
+		errors.extend(found)
+		return None
+	return InvoiceIn(
+		external_ref=ref,
+		posting_date=posting_date,
+		retailer=retailer,
+		lines=lines,
+		is_return=_flag(record.get("is_return")),
+		return_against=_text(record.get("return_against")),
+		index=index,
+	)
+
+
+def _parse_line(label, number: int, raw, errors: list[RowError]) -> LineIn | None:
+	if not isinstance(raw, dict):
+		errors.append(RowError(label, number, "line", "must be an object"))
+		return None
+	found: list[RowError] = []
+	item_code = _text(raw.get("item_code"))
+	if not item_code:
+		found.append(RowError(label, number, "item_code", "is required"))
+	values: dict[str, float | None] = {}
+	checks = {
+		"qty": (False, lambda v: v > 0, "must be greater than zero"),
+		"rate": (True, lambda v: v >= 0, "cannot be negative"),
+		"discount_percentage": (True, lambda v: 0 <= v <= 100, "must be between 0 and 100"),
+	}
+	for name, (optional, valid, message) in checks.items():
+		try:
+			value = _number(raw.get(name), allow_none=optional)
+		except ValueError as e:
+			found.append(RowError(label, number, name, str(e)))
+			continue
+		if value is not None and not valid(value):
+			found.append(RowError(label, number, name, message))
+		values[name] = value
+	if found:
+		errors.extend(found)
+		return None
+	return LineIn(item_code, values["qty"], values["rate"], values["discount_percentage"] or 0.0)
+
+
+# -- CSV template ------------------------------------------------------------------------------------
+
+CSV_COLUMNS = (
+	"external_ref",
+	"posting_date",
+	"retailer_code",
+	"retailer_tax_id",
+	"retailer_mobile",
+	"retailer_name",
+	"item_code",
+	"qty",
+	"rate",
+	"discount_percentage",
+	"is_return",
+	"return_against",
+)
+
+
+def csv_to_records(text: str) -> list[dict]:
+	"""One CSV row per invoice line; consecutive rows with the same external_ref form one invoice."""
+	reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+	if (
+		not reader.fieldnames
+		or "external_ref" not in reader.fieldnames
+		or "item_code" not in reader.fieldnames
+	):
+		raise BatchError(f"the CSV needs a header row with the columns: {', '.join(CSV_COLUMNS)}")
+	records: list[dict] = []
+	by_ref: dict[str, dict] = {}
+	for row in reader:
+		ref = (row.get("external_ref") or "").strip()
+		record = by_ref.get(ref) if ref else None
+		if record is None:
+			record = {
+				"external_ref": ref,
+				"posting_date": row.get("posting_date"),
+				"retailer": {
+					"code": row.get("retailer_code"),
+					"tax_id": row.get("retailer_tax_id"),
+					"mobile": row.get("retailer_mobile"),
+					"name": row.get("retailer_name"),
+				},
+				"is_return": row.get("is_return"),
+				"return_against": row.get("return_against"),
+				"lines": [],
+			}
+			records.append(record)
+			if ref:
+				by_ref[ref] = record
+		record["lines"].append(
+			{
+				"item_code": row.get("item_code"),
+				"qty": row.get("qty"),
+				"rate": row.get("rate"),
+				"discount_percentage": row.get("discount_percentage"),
+			}
+		)
+	return records
+
+
+# -- Tally XML ---------------------------------------------------------------------------------------
+
+_QTY = re.compile(r"^\s*(-?[\d,]*\.?\d+)")
+SALES_TYPES = {"sales"}
+RETURN_TYPES = {"credit note", "sales return"}
+
+
+def _tally_number(text: str | None) -> str | None:
+	"""Tally writes quantities as " 100 Nos" and rates as "25.00/Nos"; keep the leading number."""
+	if text is None:
+		return None
+	match = _QTY.match(text.split("/")[0])
+	return match.group(1).replace(",", "") if match else text.strip()
+
+
+def tally_to_records(text: str) -> list[dict]:
+	"""Sales and credit-note vouchers of a Tally XML export (ENVELOPE/.../TALLYMESSAGE/VOUCHER with
+	ALLINVENTORYENTRIES.LIST or INVENTORYENTRIES.LIST) as plain records; other vouchers are skipped."""
+	try:
+		root = ET.fromstring(text.strip().lstrip("\ufeff"))
+	except ET.ParseError as e:
+		raise BatchError(f"the XML cannot be read: {e}")
+	if root.tag != "ENVELOPE":
+		raise BatchError("not a Tally export: the root element must be ENVELOPE")
+	records = []
+	for voucher in root.iter("VOUCHER"):
+		kind = (voucher.findtext("VOUCHERTYPENAME") or voucher.get("VCHTYPE") or "").strip().lower()
+		if kind not in SALES_TYPES | RETURN_TYPES:
+			continue
+		entries = voucher.findall("ALLINVENTORYENTRIES.LIST") or voucher.findall("INVENTORYENTRIES.LIST")
+		lines = []
+		for entry in entries:
+			amount_qty = _tally_number(entry.findtext("BILLEDQTY") or entry.findtext("ACTUALQTY"))
+			qty = amount_qty.lstrip("-") if amount_qty else amount_qty
+			lines.append(
+				{
+					"item_code": entry.findtext("STOCKITEMNAME"),
+					"qty": qty,
+					"rate": _tally_number(entry.findtext("RATE")),
+					"discount_percentage": _tally_number(entry.findtext("DISCOUNT")) or 0,
+				}
+			)
+		return_against = None
+		if kind in RETURN_TYPES:
+			for allocation in voucher.iter("BILLALLOCATIONS.LIST"):
+				if (allocation.findtext("BILLTYPE") or "").strip().lower() == "agst ref":
+					return_against = _text(allocation.findtext("NAME"))
+					break
+		records.append(
+			{
+				"external_ref": voucher.findtext("VOUCHERNUMBER"),
+				"posting_date": voucher.findtext("DATE"),
+				"retailer": {
+					"name": voucher.findtext("PARTYLEDGERNAME") or voucher.findtext("PARTYNAME"),
+					"tax_id": voucher.findtext("PARTYGSTIN"),
+					"mobile": voucher.findtext("PARTYMOBILE"),
+				},
+				"is_return": kind in RETURN_TYPES,
+				"return_against": return_against,
+				"lines": lines,
+			}
+		)
+	return records

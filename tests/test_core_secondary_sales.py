@@ -1,0 +1,142 @@
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dms_app.core.secondary_sales import (
+	BatchError,
+	LineIn,
+	RetailerRef,
+	csv_to_records,
+	parse_invoices,
+	tally_to_records,
+)
+
+DATA = Path(__file__).parent / "data"
+
+
+def parse(records):
+	errors = []
+	return parse_invoices(records, errors), errors
+
+
+def test_tally_sample():
+	invoices, errors = parse(tally_to_records((DATA / "tally_sales.xml").read_text()))
+	assert [i.external_ref for i in invoices] == [
+		"HT/26-27/101",
+		"HT/26-27/102",
+		"HT/CN/7",
+	]  # receipt skipped
+	first = invoices[0]
+	assert first.posting_date == "2026-11-05"
+	assert first.retailer == RetailerRef(name="Sharma Kirana Store", tax_id="27ABCDE1234F1Z5")
+	assert first.lines == [LineIn("Neem Soap 100g", 100, 25, 5), LineIn("Assam Tea 250g", 10, 125, 0)]
+	credit = invoices[2]
+	assert (credit.is_return, credit.return_against) == (True, "HT/26-27/101")
+	assert credit.lines == [LineIn("Neem Soap 100g", 10, 25, 5)]  # Tally's negative quantity, as a return
+	assert {(e.invoice, e.line, e.field) for e in errors} == {
+		("HT/26-27/103", None, "posting_date"),
+		("HT/26-27/103", 1, "qty"),
+	}
+
+
+def test_csv_template_gives_the_same_invoices_as_tally():
+	from_csv, csv_errors = parse(csv_to_records((DATA / "secondary_sales.csv").read_text()))
+	from_tally, tally_errors = parse(tally_to_records((DATA / "tally_sales.xml").read_text()))
+
+	def strip(invoices):
+		return [
+			(i.external_ref, i.posting_date, i.retailer.name, i.lines, i.is_return, i.return_against)
+			for i in invoices
+		]
+
+	assert strip(from_csv) == strip(from_tally)
+	assert [e.field for e in csv_errors] == [e.field for e in tally_errors]
+
+
+def test_json_shape_and_row_errors():
+	records = [
+		{
+			"external_ref": "A-1",
+			"posting_date": "2026-11-05",
+			"retailer": {"code": "R-9"},
+			"lines": [{"item_code": "SOAP", "qty": "3", "rate": 10}],
+		},
+		{
+			"external_ref": "A-1",
+			"posting_date": "2026-11-05",
+			"retailer": {"code": "R-9"},
+			"lines": [{"item_code": "SOAP", "qty": 1}],
+		},
+		{
+			"external_ref": "A-2",
+			"posting_date": "05/11/2026",
+			"retailer": {},
+			"lines": [{"item_code": "", "qty": "x", "rate": -1, "discount_percentage": 120}],
+		},
+		"not an invoice",
+		{
+			"external_ref": "A-3",
+			"posting_date": "2026-11-05",
+			"retailer": {"mobile": "9876543210"},
+			"lines": [],
+		},
+	]
+	invoices, errors = parse(records)
+	assert [i.external_ref for i in invoices] == ["A-1"]
+	assert invoices[0].lines == [LineIn("SOAP", 3, 10, 0)]
+	assert {(e.invoice, e.line, e.field) for e in errors} == {
+		("A-1", None, "external_ref"),  # the duplicate inside the batch
+		("A-2", None, "retailer"),
+		("A-2", 1, "item_code"),
+		("A-2", 1, "qty"),
+		("A-2", 1, "rate"),
+		("A-2", 1, "discount_percentage"),
+		(4, None, "invoice"),
+		("A-3", None, "lines"),
+	}
+	assert all(e.message for e in errors)
+
+
+@pytest.mark.parametrize("text", ["<ENVELOPE><BODY>", "<NOTTALLY/>", ""])
+def test_unreadable_xml(text):
+	with pytest.raises(BatchError):
+		tally_to_records(text)
+
+
+def test_csv_without_header():
+	with pytest.raises(BatchError):
+		csv_to_records("A-1,2026-11-05,SOAP,1\n")
+
+
+def test_batch_must_be_a_list():
+	with pytest.raises(BatchError):
+		parse_invoices({"external_ref": "x"}, [])
+
+
+line = st.fixed_dictionaries(
+	{
+		"item_code": st.sampled_from(["SOAP", "TEA", ""]),
+		"qty": st.one_of(st.integers(-2, 50), st.text(max_size=3), st.none()),
+	}
+)
+record = st.fixed_dictionaries(
+	{
+		"external_ref": st.sampled_from(["A", "B", "C", ""]),
+		"posting_date": st.sampled_from(["2026-11-05", "bad", None]),
+		"retailer": st.fixed_dictionaries({"code": st.sampled_from(["R1", None])}),
+		"lines": st.lists(line, max_size=3),
+	}
+)
+
+
+@given(st.lists(record, max_size=8))
+def test_invoices_that_pass_are_whole_and_unique(records):
+	invoices, errors = parse(json.loads(json.dumps(records)))
+	assert len(invoices) <= len(records)
+	assert len({i.external_ref for i in invoices}) == len(invoices)
+	assert all(i.lines and all(line.qty > 0 for line in i.lines) for i in invoices)
+	if not errors:
+		assert len(invoices) == len(records)
