@@ -8,8 +8,10 @@ from hypothesis import strategies as st
 from dms_app.core.secondary_sales import (
 	BatchError,
 	LineIn,
+	Retailer,
 	RetailerRef,
 	csv_to_records,
+	match_retailer,
 	parse_invoices,
 	tally_to_records,
 )
@@ -140,3 +142,36 @@ def test_invoices_that_pass_are_whole_and_unique(records):
 	assert all(i.lines and all(line.qty > 0 for line in i.lines) for i in invoices)
 	if not errors:
 		assert len(invoices) == len(records)
+
+
+KNOWN_RETAILERS = [
+	Retailer("CUST-1", "D1", "Sharma Kirana Store", code="R-1", tax_id="27AAA", mobile="900"),
+	Retailer("CUST-2", "D1", "Gupta General Stores", code="R-2"),
+	Retailer("CUST-9", "D2", "Other Town Mart", code="R-9", tax_id="27ZZZ"),
+]
+
+
+@pytest.mark.parametrize(
+	"ref, expected",
+	[
+		(RetailerRef(code="R-1"), ("match", "CUST-1")),
+		(RetailerRef(tax_id="27AAA", name="whatever"), ("match", "CUST-1")),
+		(RetailerRef(mobile="900"), ("match", "CUST-1")),
+		(RetailerRef(name="gupta general stores"), ("match", "CUST-2")),
+		(RetailerRef(code="R-NEW", name="New Shop"), ("create", None)),
+	],
+)
+def test_match_retailer(ref, expected):
+	assert match_retailer(ref, "D1", KNOWN_RETAILERS) == expected
+
+
+def test_retailer_of_another_distributor_is_an_error():
+	status, message = match_retailer(
+		RetailerRef(tax_id="27ZZZ", name="Other Town Mart"), "D1", KNOWN_RETAILERS
+	)
+	assert status == "error" and "another distributor" in message
+	assert match_retailer(RetailerRef(code="R-9"), "D1", KNOWN_RETAILERS)[0] == "error"
+
+
+def test_unknown_retailer_without_name_is_an_error():
+	assert match_retailer(RetailerRef(mobile="111"), "D1", KNOWN_RETAILERS)[0] == "error"

@@ -338,3 +338,47 @@ def tally_to_records(text: str) -> list[dict]:
 			}
 		)
 	return records
+
+
+# -- matching ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Retailer:
+	name: str
+	distributor: str | None
+	customer_name: str = ""
+	code: str | None = None
+	tax_id: str | None = None
+	mobile: str | None = None
+
+
+def match_retailer(ref: RetailerRef, distributor: str, known: list[Retailer]) -> tuple[str, str | None]:
+	"""Find the retailer ``ref`` means among ``known`` customers (the distributor's own retailers and
+	any customer sharing one of the batch's codes or tax ids). The rule, in order:
+
+	1. retailer code, 2. tax id, 3. mobile number, 4. name (case-insensitive), each among the
+	distributor's own retailers; a code or tax id that belongs to another distributor's retailer is an
+	error; 5. otherwise a new retailer is created when a name is given.
+
+	Returns ("match", customer), ("create", None) or ("error", message).
+	"""
+	own = [r for r in known if r.distributor == distributor]
+	others = [r for r in known if r.distributor != distributor]
+	keys = (
+		("code", ref.code, lambda r: r.code),
+		("tax id", ref.tax_id, lambda r: r.tax_id),
+		("mobile", ref.mobile, lambda r: r.mobile),
+		("name", ref.name and ref.name.casefold(), lambda r: (r.customer_name or "").casefold()),
+	)
+	for label, wanted, value_of in keys:
+		if not wanted:
+			continue
+		found = [r for r in own if value_of(r) == wanted]
+		if found:
+			return "match", sorted(r.name for r in found)[0]
+		if label in ("code", "tax id") and any(value_of(r) == wanted for r in others):
+			return "error", f"the retailer with {label} {wanted} belongs to another distributor"
+	if ref.name:
+		return "create", None
+	return "error", "no retailer of this distributor matches; give a name to create one"
