@@ -21,7 +21,15 @@ before_tests = "dms_app.testing.before_tests"
 # Permissions
 # -----------
 # Portal users of a distributor see only that distributor's documents (see dms_app/permissions.py).
-_distributor_scoped = ("Material Request", "Stock Entry", "Sales Invoice", "Delivery Note", "Sales Order")
+_distributor_scoped = (
+	"Material Request",
+	"Stock Entry",
+	"Sales Invoice",
+	"Delivery Note",
+	"Sales Order",
+	"DMS Upload",
+	"DMS Item Mapping",
+)
 
 permission_query_conditions = {
 	**{doctype: "dms_app.permissions.distributor_query_conditions" for doctype in _distributor_scoped},
@@ -49,6 +57,14 @@ doc_events = {
 	},
 	"Stock Entry": {
 		"before_submit": "dms_app.primary_sales.dispatch.before_stock_entry_submit",
+	},
+	**{
+		doctype: {
+			"validate": "dms_app.secondary_sales.invoices.validate",
+			"before_submit": "dms_app.secondary_sales.invoices.before_submit",
+			"on_cancel": "dms_app.secondary_sales.invoices.on_cancel",
+		}
+		for doctype in ("Sales Invoice", "Delivery Note")
 	},
 }
 

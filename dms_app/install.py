@@ -42,7 +42,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 		"Stock Entry": READ,
 		"Sales Order": READ,
 		"Delivery Note": READ,
-		"Sales Invoice": READ,
+		"Sales Invoice": (*EDIT, "submit"),
 		"Customer": EDIT,
 	},
 	"DMS Manager": {
@@ -53,7 +53,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 		"Stock Entry": SUBMIT,
 		"Sales Order": READ,
 		"Delivery Note": READ,
-		"Sales Invoice": READ,
+		"Sales Invoice": SUBMIT,
 		"Customer": EDIT,
 	},
 	"Regional Sales Manager": _APPROVER_RIGHTS,
@@ -83,6 +83,8 @@ def after_migrate():
 def sync():
 	ensure_roles()
 	create_custom_fields(CUSTOM_FIELDS, ignore_validate=True)
+	# one invoice per distributor and external reference, even when two uploads race
+	frappe.db.add_unique("Sales Invoice", ["distributor", "dms_external_ref"], "dms_unique_external_ref")
 	ensure_role_permissions()
 	ensure_settings_defaults()
 	install_workflows()

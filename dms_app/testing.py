@@ -164,13 +164,14 @@ def make_primary_order(distributor, lines: list[tuple[str, float]], **fields):
 	).insert()
 
 
-def receive_stock(item_code: str, warehouse: str, qty: float, rate: float = 100) -> str:
-	"""A submitted Material Receipt of ``qty`` into ``warehouse``."""
+def receive_stock(item_code: str, warehouse: str, qty: float, rate: float = 100, posting_date=None) -> str:
+	"""A submitted Material Receipt of ``qty`` into ``warehouse`` (dated ``posting_date``, default today)."""
 	entry = frappe.get_doc(
 		{
 			"doctype": "Stock Entry",
 			"stock_entry_type": "Material Receipt",
 			"company": frappe.db.get_value("Warehouse", warehouse, "company"),
+			**({"posting_date": posting_date, "set_posting_time": 1} if posting_date else {}),
 			"items": [{"item_code": item_code, "t_warehouse": warehouse, "qty": qty, "basic_rate": rate}],
 		}
 	)

@@ -14,6 +14,7 @@ from frappe.utils import flt
 from dms_app.core.dispatch import DISPATCHED, RECEIVED
 from dms_app.core.primary_order import APPROVED
 from dms_app.core.receipt import Line, ReceiptError, plan_receipt
+from dms_app.distribution.stock import require_stock
 from dms_app.distribution.warehouses import get_group
 
 
@@ -46,29 +47,9 @@ def before_stock_entry_submit(doc, method=None):
 			frappe.PermissionError,
 			title=_("Use the Workflow"),
 		)
-	check_source_stock(doc)
-
-
-def check_source_stock(doc):
-	"""Refuse a dispatch the depot cannot cover, whatever Stock Settings allow. The Bin rows are locked
-	so that two dispatches released at once cannot both take the same stock."""
-	needed: dict[tuple[str, str], float] = {}
-	for row in doc.items:
-		key = (row.item_code, row.s_warehouse)
-		needed[key] = needed.get(key, 0.0) + flt(row.transfer_qty or row.qty)
-	for (item_code, warehouse), qty in sorted(needed.items()):
-		available = flt(
-			frappe.db.get_value(
-				"Bin", {"item_code": item_code, "warehouse": warehouse}, "actual_qty", for_update=True
-			)
-		)
-		if available < qty:
-			frappe.throw(
-				_("{0} has only {1} of {2}; this dispatch needs {3}.").format(
-					frappe.bold(warehouse), available, frappe.bold(item_code), qty
-				),
-				title=_("Insufficient Stock"),
-			)
+	require_stock(
+		[(row.item_code, row.s_warehouse, row.transfer_qty or row.qty) for row in doc.items], _("dispatch")
+	)
 
 
 def draft_dispatches(order: str) -> list[str]:

@@ -1,0 +1,120 @@
+"""Bulk, idempotent ingestion of secondary sales for integrators (Tally connectors, distributors' ERPs).
+
+	POST /api/method/dms_app.api.secondary_sales.upload
+	     distributor=<code>   (optional for a distributor's own user)
+	     format=json|csv|tally
+	     invoices=<JSON list>  or  data=<CSV or Tally XML text>
+
+Up to SYNC_LIMIT invoices are posted at once and the response holds one result per invoice; larger
+batches are queued and the response names a DMS Upload to poll with upload_status.
+"""
+
+import json
+
+import frappe
+from frappe import _
+
+from dms_app.core.secondary_sales import (
+	BatchError,
+	RowError,
+	csv_to_records,
+	parse_invoices,
+	tally_to_records,
+)
+from dms_app.permissions import portal_distributors, require_role
+from dms_app.secondary_sales import ingest
+
+FORMATS = {"json": "JSON", "csv": "CSV", "tally": "Tally XML"}
+
+
+def resolve_distributor(distributor: str | None) -> str:
+	"""The distributor the caller may post for: a portal user's own (never another), or the one named by
+	DMS Integration / DMS Manager users."""
+	mine = portal_distributors()
+	if mine is not None:
+		if distributor and distributor not in mine:
+			raise frappe.PermissionError(_("You cannot post sales for distributor {0}.").format(distributor))
+		if not distributor and len(mine) != 1:
+			frappe.throw(_("Name the distributor to post for."), title=_("Distributor Required"))
+		return distributor or mine[0]
+	require_role("DMS Integration", "DMS Manager", "System Manager")
+	if not distributor or not frappe.db.exists("Distributor", distributor):
+		frappe.throw(_("Unknown distributor {0}.").format(distributor or ""), frappe.DoesNotExistError)
+	return distributor
+
+
+def read_batch(format: str, invoices=None, data: str | None = None) -> tuple[list, list[RowError]]:
+	if format not in FORMATS:
+		frappe.throw(_("format must be one of: {0}").format(", ".join(FORMATS)), title=_("Invalid Format"))
+	try:
+		if format == "json":
+			records = json.loads(invoices) if isinstance(invoices, str) else invoices
+		elif format == "csv":
+			records = csv_to_records(data or "")
+		else:
+			records = tally_to_records(data or "")
+		errors: list[RowError] = []
+		return parse_invoices(records, errors), errors
+	except (BatchError, json.JSONDecodeError) as e:
+		frappe.throw(_("The batch cannot be read: {0}").format(e), title=_("Invalid Batch"))
+
+
+@frappe.whitelist(methods=["POST"])
+def upload(
+	format: str = "json", distributor: str | None = None, invoices=None, data: str | None = None
+) -> dict:
+	distributor = resolve_distributor(distributor)
+	frappe.has_permission("Sales Invoice", "create", throw=True)
+	parsed, errors = read_batch(format, invoices, data)
+	doc = frappe.get_doc(
+		{
+			"doctype": "DMS Upload",
+			"distributor": distributor,
+			"source_format": FORMATS[format],
+			"payload": json.dumps([_plain(invoice) for invoice in parsed]),
+			"read_errors": json.dumps([e.as_dict() for e in errors]),
+		}
+	).insert()
+	if len(parsed) <= ingest.SYNC_LIMIT:
+		ingest.finish(doc, ingest.ingest(distributor, parsed, upload=doc.name))
+		return upload_status(doc.name)
+	frappe.enqueue(
+		"dms_app.secondary_sales.ingest.process_upload",
+		queue="long",
+		timeout=3600,
+		job_id=f"dms-upload-{doc.name}",
+		deduplicate=True,
+		enqueue_after_commit=True,
+		upload=doc.name,
+	)
+	return {
+		"upload": doc.name,
+		"status": "Queued",
+		"invoices": len(parsed) + len({e.invoice for e in errors}),
+	}
+
+
+@frappe.whitelist(methods=["GET"])
+def upload_status(upload: str) -> dict:
+	doc = frappe.get_doc("DMS Upload", upload)
+	doc.check_permission("read")
+	return {
+		"upload": doc.name,
+		"status": doc.status,
+		"progress": doc.progress,
+		"created": doc.created_invoices,
+		"duplicates": doc.duplicate_invoices,
+		"rejected": doc.rejected_invoices,
+		"results": json.loads(doc.results) if doc.results else None,
+	}
+
+
+def _plain(invoice) -> dict:
+	return {
+		"external_ref": invoice.external_ref,
+		"posting_date": invoice.posting_date,
+		"retailer": vars(invoice.retailer),
+		"lines": [vars(line) for line in invoice.lines],
+		"is_return": invoice.is_return,
+		"return_against": invoice.return_against,
+	}

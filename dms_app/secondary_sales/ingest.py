@@ -1,0 +1,282 @@
+"""Post secondary-sales batches (see dms_app.core.secondary_sales for reading them).
+
+Each invoice is all-or-nothing (a savepoint around it) and gets one result: created (with the Sales
+Invoice), duplicate (the distributor already sent that external reference: the existing invoice is
+returned, nothing is made) or rejected (with row-level errors). Retailers, item mappings and known
+references are read once per batch, not per invoice.
+"""
+
+import json
+
+import frappe
+from frappe import _
+from frappe.utils import cint, flt
+
+from dms_app.core.secondary_sales import InvoiceIn, Retailer, RowError, match_retailer
+
+SYNC_LIMIT = 50  # larger batches run as a background job
+PROGRESS_EVERY = 25
+
+
+class BatchContext:
+	"""What a batch needs to know about the distributor, read in bulk."""
+
+	def __init__(self, distributor: str, invoices: list[InvoiceIn]):
+		self.distributor = frappe.get_cached_doc("Distributor", distributor)
+		refs = [i.external_ref for i in invoices] + [i.return_against for i in invoices if i.return_against]
+		self.existing = dict(
+			frappe.get_all(
+				"Sales Invoice",
+				filters={"distributor": distributor, "dms_external_ref": ["in", refs or [""]]},
+				fields=["dms_external_ref", "name"],
+				as_list=True,
+			)
+		)
+		self.retailers = self._retailers(invoices)
+		self.items = self._items(invoices)
+		self.price_list = self.distributor.default_price_list or frappe.db.get_single_value(
+			"DMS Settings", "default_price_list"
+		)
+
+	def _retailers(self, invoices) -> list[Retailer]:
+		fields = ["name", "distributor", "customer_name", "retailer_code", "tax_id", "mobile_no"]
+		rows = frappe.get_all("Customer", filters={"distributor": self.distributor.name}, fields=fields)
+		codes = {i.retailer.code for i in invoices if i.retailer.code}
+		tax_ids = {i.retailer.tax_id for i in invoices if i.retailer.tax_id}
+		for field, values in (("retailer_code", codes), ("tax_id", tax_ids)):
+			if values:
+				rows += frappe.get_all(
+					"Customer",
+					filters={field: ["in", list(values)], "distributor": ["!=", self.distributor.name]},
+					fields=fields,
+				)
+		return [
+			Retailer(r.name, r.distributor, r.customer_name, r.retailer_code, r.tax_id, r.mobile_no)
+			for r in rows
+		]
+
+	def _items(self, invoices) -> dict[str, str | None]:
+		"""The distributor's item codes/names -> our Item (None: unknown or disabled)."""
+		wanted = {line.item_code for invoice in invoices for line in invoice.lines}
+		resolved = dict(
+			frappe.get_all(
+				"DMS Item Mapping",
+				filters={"distributor": self.distributor.name, "external_item": ["in", list(wanted) or [""]]},
+				fields=["external_item", "item_code"],
+				as_list=True,
+			)
+		)
+		enabled = {"disabled": 0, "is_sales_item": 1}
+		for field in ("name", "item_name"):
+			rest = [code for code in wanted if code not in resolved]
+			if rest:
+				for row in frappe.get_all(
+					"Item", filters={field: ["in", rest], **enabled}, fields=["name", field]
+				):
+					resolved.setdefault(row[field], row.name)
+		return {code: resolved.get(code) for code in wanted}
+
+	def retailer_for(self, invoice: InvoiceIn) -> str:
+		status, value = match_retailer(invoice.retailer, self.distributor.name, self.retailers)
+		if status == "match":
+			return value
+		if status == "error":
+			raise RowRejected([RowError(invoice.external_ref, None, "retailer", value)])
+		customer = frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": invoice.retailer.name,
+				"customer_type": "Company",
+				"customer_group": frappe.db.get_single_value("DMS Settings", "retailer_customer_group"),
+				"territory": self.distributor.territory,
+				"distributor": self.distributor.name,
+				"retailer_code": invoice.retailer.code,
+				"tax_id": invoice.retailer.tax_id,
+				"mobile_no": invoice.retailer.mobile,
+			}
+		).insert()
+		self.retailers.append(
+			Retailer(
+				customer.name,
+				self.distributor.name,
+				customer.customer_name,
+				invoice.retailer.code,
+				invoice.retailer.tax_id,
+				invoice.retailer.mobile,
+			)
+		)
+		return customer.name
+
+
+class RowRejected(Exception):
+	def __init__(self, errors: list[RowError]):
+		super().__init__(errors)
+		self.errors = errors
+
+
+def ingest(
+	distributor: str, invoices: list[InvoiceIn], upload: str | None = None, on_progress=None
+) -> list[dict]:
+	"""Post ``invoices`` for ``distributor``; one result dict per invoice, in batch order."""
+	context = BatchContext(distributor, invoices)
+	results = []
+	for done, invoice in enumerate(invoices, start=1):
+		results.append(_ingest_one(context, invoice, upload))
+		if on_progress and (done % PROGRESS_EVERY == 0 or done == len(invoices)):
+			on_progress(done, len(invoices))
+	return results
+
+
+def _ingest_one(context: BatchContext, invoice: InvoiceIn, upload: str | None) -> dict:
+	ref = invoice.external_ref
+	if ref in context.existing:
+		return {"external_ref": ref, "status": "duplicate", "sales_invoice": context.existing[ref]}
+	frappe.db.savepoint("dms_invoice")
+	try:
+		doc = _build(context, invoice, upload)
+		doc.insert()
+		doc.submit()
+	except RowRejected as e:
+		frappe.db.rollback(save_point="dms_invoice")
+		return {"external_ref": ref, "status": "rejected", "errors": [x.as_dict() for x in e.errors]}
+	except frappe.DuplicateEntryError:
+		frappe.db.rollback(save_point="dms_invoice")
+		existing = frappe.db.get_value(
+			"Sales Invoice", {"distributor": context.distributor.name, "dms_external_ref": ref}
+		)
+		return {"external_ref": ref, "status": "duplicate", "sales_invoice": existing}
+	except Exception as e:
+		frappe.db.rollback(save_point="dms_invoice")
+		frappe.clear_messages()
+		if not isinstance(e, frappe.ValidationError | frappe.PermissionError):
+			raise
+		message = frappe.utils.strip_html(str(e) or e.__class__.__name__)
+		return {
+			"external_ref": ref,
+			"status": "rejected",
+			"errors": [RowError(ref, None, "invoice", message).as_dict()],
+		}
+	frappe.db.release_savepoint("dms_invoice")
+	context.existing[ref] = doc.name
+	return {"external_ref": ref, "status": "created", "sales_invoice": doc.name}
+
+
+def _build(context: BatchContext, invoice: InvoiceIn, upload: str | None):
+	errors = [
+		RowError(
+			invoice.external_ref,
+			number,
+			"item_code",
+			f"unknown or disabled item {line.item_code}; map it in DMS Item Mapping",
+		)
+		for number, line in enumerate(invoice.lines, start=1)
+		if not context.items.get(line.item_code)
+	]
+	return_against = None
+	if invoice.is_return:
+		return_against = context.existing.get(invoice.return_against or "")
+		if not return_against:
+			errors.append(
+				RowError(
+					invoice.external_ref,
+					None,
+					"return_against",
+					f"no invoice with reference {invoice.return_against or '(none)'} from this distributor",
+				)
+			)
+	if errors:
+		raise RowRejected(errors)
+	customer = context.retailer_for(invoice)
+	sign = -1 if invoice.is_return else 1
+	return frappe.get_doc(
+		{
+			"doctype": "Sales Invoice",
+			"company": context.distributor.company,
+			"customer": customer,
+			"posting_date": invoice.posting_date,
+			"set_posting_time": 1,
+			"update_stock": 1,
+			"distributor": context.distributor.name,
+			"dms_external_ref": invoice.external_ref,
+			"dms_upload": upload,
+			"set_warehouse": context.distributor.warehouse,
+			"selling_price_list": context.price_list,
+			"is_return": cint(invoice.is_return),
+			"return_against": return_against,
+			"items": [
+				{
+					"item_code": context.items[line.item_code],
+					"qty": sign * flt(line.qty),
+					"warehouse": context.distributor.warehouse,
+					"discount_percentage": line.discount_percentage,
+					# a given rate is the list rate before the line's discount, as Tally writes it
+					**(
+						{
+							"price_list_rate": line.rate,
+							"rate": flt(line.rate * (1 - line.discount_percentage / 100), 9),
+						}
+						if line.rate is not None
+						else {}
+					),
+				}
+				for line in invoice.lines
+			],
+		}
+	)
+
+
+def summarize(results: list[dict]) -> dict[str, int]:
+	counts = {"created": 0, "duplicate": 0, "rejected": 0}
+	for result in results:
+		counts[result["status"]] += 1
+	return counts
+
+
+def process_upload(upload: str) -> None:
+	"""Background job: post a queued DMS Upload, reporting progress as it goes."""
+	from dms_app.core.secondary_sales import parse_invoices
+
+	doc = frappe.get_doc("DMS Upload", upload)
+	if doc.status not in ("Queued", "Failed"):
+		return
+	doc.db_set({"status": "Running", "progress": 0})
+	frappe.db.commit()
+	invoices = parse_invoices(json.loads(doc.payload), [])
+
+	def progress(done: int, total: int):
+		percent = round(100 * done / total, 1)
+		doc.db_set("progress", percent, update_modified=False)
+		frappe.db.commit()  # each posted invoice stands on its own; progress is visible to the caller
+		frappe.publish_progress(percent, title=_("Posting invoices"), doctype="DMS Upload", docname=upload)
+
+	try:
+		results = ingest(doc.distributor, invoices, upload=upload, on_progress=progress)
+	except Exception:
+		frappe.db.rollback()
+		doc.db_set({"status": "Failed", "error": frappe.get_traceback()[-1000:]})
+		frappe.db.commit()
+		raise
+	finish(doc, results)
+
+
+def finish(doc, results: list[dict]) -> None:
+	"""Store one result per invoice on the upload: those rejected when read first, then posted ones."""
+	unread: dict = {}
+	for error in json.loads(doc.read_errors or "[]"):
+		unread.setdefault(error["invoice"], []).append(error)
+	all_results = [
+		{"external_ref": ref, "status": "rejected", "errors": errs} for ref, errs in unread.items()
+	] + results
+	counts = summarize(all_results)
+	doc.db_set(
+		{
+			"status": "Done",
+			"progress": 100,
+			"total_invoices": len(all_results),
+			"created_invoices": counts["created"],
+			"duplicate_invoices": counts["duplicate"],
+			"rejected_invoices": counts["rejected"],
+			"results": json.dumps(all_results),
+			"payload": None,
+		}
+	)

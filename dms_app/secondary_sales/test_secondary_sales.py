@@ -1,0 +1,266 @@
+# Copyright (c) 2026, dms_app contributors
+# License: MIT. See license.txt
+"""Secondary sales: direct invoices and the bulk upload API (JSON, CSV, Tally XML)."""
+
+from pathlib import Path
+from unittest.mock import patch
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import flt
+
+from dms_app.api.secondary_sales import upload, upload_status
+from dms_app.secondary_sales import ingest
+from dms_app.testing import as_user, make_distributor, make_item, make_user, receive_stock
+
+DATA = Path(frappe.get_app_path("dms_app")).parent / "tests" / "data"
+ITEMS = {"Neem Soap 100g": "T-SS-SOAP", "Assam Tea 250g": "T-SS-TEA", "Mustard Oil 1L": "T-SS-OIL"}
+STOCK_DATE = "2026-11-01"
+
+
+def stock(warehouse: str, item: str) -> float:
+	return flt(frappe.db.get_value("Bin", {"warehouse": warehouse, "item_code": item}, "actual_qty"))
+
+
+def retailer(name: str, distributor, **fields) -> str:
+	if existing := frappe.db.get_value("Customer", {"customer_name": name, "distributor": distributor.name}):
+		return existing
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": name,
+				"customer_type": "Company",
+				"distributor": distributor.name,
+				**fields,
+			}
+		)
+		.insert()
+		.name
+	)
+
+
+def json_batch(refs=("J-1", "J-2")) -> list[dict]:
+	return [
+		{
+			"external_ref": ref,
+			"posting_date": "2026-11-05",
+			"retailer": {"name": "Verma Provision Store", "tax_id": "27VERMA1234F1Z5"},
+			"lines": [{"item_code": "T-SS-SOAP", "qty": 10, "rate": 25, "discount_percentage": 5}],
+		}
+		for ref in refs
+	]
+
+
+class TestSecondarySales(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.integrator = make_user("t-ss-erp@dms.test", roles=("DMS Integration",))
+		cls.portal = make_user("t-ss-dist@dms.test")
+		cls.dist = make_distributor("T-SS-1", portal_users=[{"user": cls.portal}])
+		cls.other = make_distributor("T-SS-2")
+		for external, code in ITEMS.items():
+			make_item(code, price=100)
+			for dist in (cls.dist, cls.other):
+				receive_stock(code, dist.warehouse, 500, posting_date=STOCK_DATE)
+				if not frappe.db.exists(
+					"DMS Item Mapping", {"distributor": dist.name, "external_item": external}
+				):
+					frappe.get_doc(
+						{
+							"doctype": "DMS Item Mapping",
+							"distributor": dist.name,
+							"external_item": external,
+							"item_code": code,
+						}
+					).insert()
+		cls.foreign_retailer = retailer("Other Town Mart", cls.other, tax_id="27ZZZZZ9999Z1Z5")
+
+	def post(self, user=None, **kwargs):
+		return as_user(user or self.integrator, upload, **kwargs)
+
+	def test_json_batch_then_the_same_batch_again(self):
+		before = stock(self.dist.warehouse, "T-SS-SOAP")
+		first = self.post(distributor=self.dist.name, invoices=json_batch())
+		self.assertEqual([r["status"] for r in first["results"]], ["created", "created"])
+		self.assertEqual(stock(self.dist.warehouse, "T-SS-SOAP"), before - 20)
+		invoice = frappe.get_doc("Sales Invoice", first["results"][0]["sales_invoice"])
+		self.assertEqual(
+			(invoice.docstatus, invoice.update_stock, invoice.distributor), (1, 1, self.dist.name)
+		)
+		self.assertEqual(flt(invoice.items[0].rate), 23.75)  # 25 less 5 %
+		self.assertEqual(frappe.db.get_value("Customer", invoice.customer, "distributor"), self.dist.name)
+
+		count = frappe.db.count("Sales Invoice", {"distributor": self.dist.name})
+		again = self.post(distributor=self.dist.name, invoices=json_batch())
+		self.assertEqual([r["status"] for r in again["results"]], ["duplicate", "duplicate"])
+		self.assertEqual(
+			[r["sales_invoice"] for r in again["results"]], [r["sales_invoice"] for r in first["results"]]
+		)
+		self.assertEqual(frappe.db.count("Sales Invoice", {"distributor": self.dist.name}), count)
+		self.assertEqual(stock(self.dist.warehouse, "T-SS-SOAP"), before - 20)
+
+	def test_mixed_batch_creates_exactly_the_good_invoices(self):
+		good = json_batch(("M-GOOD-1", "M-GOOD-2"))
+		bad = [
+			{**json_batch(("M-UNKNOWN-ITEM",))[0], "lines": [{"item_code": "NO-SUCH-ITEM", "qty": 1}]},
+			{
+				**json_batch(("M-FOREIGN",))[0],
+				"retailer": {"tax_id": "27ZZZZZ9999Z1Z5", "name": "Other Town Mart"},
+			},
+			{**json_batch(("M-TOO-MUCH",))[0], "lines": [{"item_code": "T-SS-OIL", "qty": 100_000}]},
+			{**json_batch(("M-OLD",))[0], "posting_date": "2019-01-01"},
+			{**json_batch(("M-ZERO",))[0], "lines": [{"item_code": "T-SS-TEA", "qty": 0}]},
+			{**json_batch(("M-GOOD-1",))[0]},  # same reference twice in one batch
+		]
+		before = frappe.db.count("Sales Invoice", {"distributor": self.dist.name})
+		result = self.post(distributor=self.dist.name, invoices=good + bad)
+		by_ref = {}
+		for row in result["results"]:
+			by_ref.setdefault(row["external_ref"], []).append(row)
+		self.assertEqual(
+			{r["status"] for r in by_ref["M-GOOD-1"] + by_ref["M-GOOD-2"]} - {"rejected"}, {"created"}
+		)
+		for ref in ("M-UNKNOWN-ITEM", "M-FOREIGN", "M-TOO-MUCH", "M-OLD", "M-ZERO"):
+			with self.subTest(ref=ref):
+				[row] = by_ref[ref]
+				self.assertEqual(row["status"], "rejected")
+				self.assertTrue(row["errors"][0]["message"])
+		self.assertEqual(by_ref["M-ZERO"][0]["errors"][0]["field"], "qty")
+		self.assertEqual(by_ref["M-UNKNOWN-ITEM"][0]["errors"][0]["line"], 1)
+		self.assertIn("another distributor", by_ref["M-FOREIGN"][0]["errors"][0]["message"])
+		self.assertEqual(frappe.db.count("Sales Invoice", {"distributor": self.dist.name}), before + 2)
+		self.assertEqual((result["created"], result["rejected"]), (2, 6))
+		self.assertFalse(
+			frappe.db.exists("Sales Invoice", {"dms_external_ref": ["like", "M-%"], "docstatus": 0})
+		)
+
+	def test_tally_file_imports_to_the_same_invoices_as_csv(self):
+		dist = make_distributor("T-SS-TALLY")
+		for external, code in ITEMS.items():
+			receive_stock(code, dist.warehouse, 500, posting_date=STOCK_DATE)
+			frappe.get_doc(
+				{
+					"doctype": "DMS Item Mapping",
+					"distributor": dist.name,
+					"external_item": external,
+					"item_code": code,
+				}
+			).insert()
+
+		def invoices(result):
+			out = {}
+			for row in result["results"]:
+				if row["status"] == "created":
+					doc = frappe.get_doc("Sales Invoice", row["sales_invoice"])
+					out[row["external_ref"]] = (
+						str(doc.posting_date),
+						frappe.db.get_value("Customer", doc.customer, "customer_name"),
+						doc.is_return,
+						flt(doc.grand_total),
+						[(i.item_code, flt(i.qty), flt(i.rate)) for i in doc.items],
+					)
+			return out
+
+		# the same sales, once from Tally and once from the CSV template, into the same distributor
+		frappe.db.savepoint("before_tally")
+		tally = self.post(distributor=dist.name, format="tally", data=(DATA / "tally_sales.xml").read_text())
+		from_tally = invoices(tally)
+		soap_after_tally = stock(dist.warehouse, "T-SS-SOAP")
+		frappe.db.rollback(save_point="before_tally")
+		from_csv = invoices(
+			self.post(distributor=dist.name, format="csv", data=(DATA / "secondary_sales.csv").read_text())
+		)
+
+		self.assertEqual(from_tally, from_csv)
+		self.assertEqual(set(from_tally), {"HT/26-27/101", "HT/26-27/102", "HT/CN/7"})
+		self.assertEqual(from_tally["HT/CN/7"][2], 1)  # the credit note is a return
+		self.assertEqual(soap_after_tally, 410)  # 500 - 100 sold + 10 returned
+		self.assertEqual(
+			[r["status"] for r in tally["results"] if r["external_ref"] == "HT/26-27/103"], ["rejected"]
+		)
+
+	def test_portal_user_posts_only_for_their_distributor(self):
+		result = self.post(self.portal, invoices=json_batch(("P-1",)))
+		self.assertEqual(result["results"][0]["status"], "created")
+		with self.assertRaises(frappe.PermissionError):
+			self.post(self.portal, distributor=self.other.name, invoices=json_batch(("P-2",)))
+		with self.assertRaises(frappe.PermissionError):
+			as_user(
+				self.portal,
+				upload_status,
+				self.post(distributor=self.other.name, invoices=json_batch(("P-3",)))["upload"],
+			)
+
+	def test_unreadable_batches(self):
+		for kwargs in (
+			{"invoices": "{not json"},
+			{"format": "tally", "data": "<ENVELOPE>"},
+			{"format": "xls", "data": "x"},
+		):
+			with self.subTest(**kwargs), self.assertRaises(frappe.ValidationError):
+				self.post(distributor=self.dist.name, **kwargs)
+
+	def test_large_batch_runs_in_the_background_with_progress(self):
+		with patch.object(ingest, "SYNC_LIMIT", 1):
+			queued = self.post(distributor=self.dist.name, invoices=json_batch(("B-1", "B-2", "B-3")))
+		self.assertEqual(queued["status"], "Queued")
+		# what the worker runs; its commits (progress, per-invoice) would end this test's transaction
+		with patch.object(frappe.db, "commit"):
+			ingest.process_upload(queued["upload"])
+		status = upload_status(queued["upload"])
+		self.assertEqual((status["status"], status["progress"], status["created"]), ("Done", 100, 3))
+
+
+class TestSecondaryInvoiceRules(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.dist = make_distributor("T-SS-R1")
+		cls.other = make_distributor("T-SS-R2")
+		make_item("T-SS-SOAP", price=100)
+		receive_stock("T-SS-SOAP", cls.dist.warehouse, 5, posting_date=STOCK_DATE)
+		cls.retailer = retailer("T-SS Rule Shop", cls.dist)
+
+	def invoice(self, **fields):
+		return frappe.get_doc(
+			{
+				"doctype": "Sales Invoice",
+				"company": self.dist.company,
+				"customer": fields.pop("customer", self.retailer),
+				"distributor": self.dist.name,
+				"items": [
+					{
+						"item_code": "T-SS-SOAP",
+						"qty": fields.pop("qty", 1),
+						"warehouse": fields.pop("warehouse", self.dist.warehouse),
+					}
+				],
+				**fields,
+			}
+		)
+
+	def test_only_own_warehouse(self):
+		with self.assertRaisesRegex(frappe.ValidationError, "not a warehouse of distributor"):
+			self.invoice(warehouse=self.other.warehouse).insert()
+
+	def test_only_own_retailers(self):
+		with self.assertRaisesRegex(frappe.ValidationError, "not a retailer of distributor"):
+			self.invoice(customer=retailer("T-SS Foreign Shop", self.other)).insert()
+
+	def test_never_negative_stock(self):
+		doc = self.invoice(qty=6).insert()
+		with self.assertRaisesRegex(frappe.ValidationError, "has only"):
+			doc.submit()
+
+	def test_return_restores_stock(self):
+		sale = self.invoice(qty=2).insert()
+		sale.submit()
+		self.assertEqual(stock(self.dist.warehouse, "T-SS-SOAP"), 3)
+		from erpnext.controllers.sales_and_purchase_return import make_return_doc
+
+		credit = make_return_doc("Sales Invoice", sale.name)
+		credit.insert()
+		credit.submit()
+		self.assertEqual(stock(self.dist.warehouse, "T-SS-SOAP"), 5)
