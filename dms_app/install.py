@@ -69,6 +69,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 	},
 }
 
+UNIQUE_EXTERNAL_REF = "dms_unique_external_ref"
+
 CUSTOMER_GROUPS = {"distributor_customer_group": "Distributors", "retailer_customer_group": "Retailers"}
 
 
@@ -84,7 +86,7 @@ def sync():
 	ensure_roles()
 	create_custom_fields(CUSTOM_FIELDS, ignore_validate=True)
 	# one invoice per distributor and external reference, even when two uploads race
-	frappe.db.add_unique("Sales Invoice", ["distributor", "dms_external_ref"], "dms_unique_external_ref")
+	frappe.db.add_unique("Sales Invoice", ["distributor", "dms_external_ref"], UNIQUE_EXTERNAL_REF)
 	ensure_role_permissions()
 	ensure_settings_defaults()
 	install_workflows()
@@ -177,6 +179,14 @@ def before_uninstall():
 	Custom fields carry the app's module and are removed by Frappe itself after this runs.
 	"""
 	remove_workflows()
+	# Frappe drops the custom columns one by one; a unique index over two of them would first shrink to
+	# one column, which can fail on data. Drop it first.
+	if frappe.db.sql(
+		"""select 1 from information_schema.statistics
+		where table_schema = database() and table_name = 'tabSales Invoice' and index_name = %s""",
+		UNIQUE_EXTERNAL_REF,
+	):
+		frappe.db.sql_ddl(f"alter table `tabSales Invoice` drop index `{UNIQUE_EXTERNAL_REF}`")
 	portal_grants = frappe.get_all(
 		"User Permission",
 		filters={"allow": "Distributor"},
