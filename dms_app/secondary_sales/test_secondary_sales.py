@@ -101,6 +101,51 @@ class TestSecondarySales(FrappeTestCase):
 		self.assertEqual(frappe.db.count("Sales Invoice", {"distributor": self.dist.name}), count)
 		self.assertEqual(stock(self.dist.warehouse, "T-SS-SOAP"), before - 20)
 
+	def test_ledgers_match_an_invoice_made_directly_in_erpnext(self):
+		[row] = self.post(distributor=self.dist.name, invoices=json_batch(("L-1",)))["results"]
+		uploaded = frappe.get_doc("Sales Invoice", row["sales_invoice"])
+		direct = frappe.get_doc(
+			{
+				"doctype": "Sales Invoice",
+				"company": uploaded.company,
+				"customer": uploaded.customer,
+				"posting_date": uploaded.posting_date,
+				"set_posting_time": 1,
+				"update_stock": 1,
+				"distributor": self.dist.name,
+				"items": [
+					{
+						"item_code": i.item_code,
+						"qty": i.qty,
+						"rate": i.rate,
+						"price_list_rate": i.price_list_rate,
+						"discount_percentage": i.discount_percentage,
+						"warehouse": i.warehouse,
+					}
+					for i in uploaded.items
+				],
+			}
+		).insert()
+		direct.submit()
+
+		def ledgers(name):
+			stock = frappe.get_all(
+				"Stock Ledger Entry",
+				filters={"voucher_no": name, "is_cancelled": 0},
+				fields=["item_code", "warehouse", "actual_qty", "valuation_rate", "stock_value_difference"],
+				order_by="item_code",
+			)
+			gl = frappe.get_all(
+				"GL Entry",
+				filters={"voucher_no": name, "is_cancelled": 0},
+				fields=["account", "debit", "credit"],
+				order_by="account, debit, credit",
+			)
+			return [tuple(r.values()) for r in stock], [tuple(r.values()) for r in gl]
+
+		self.assertEqual(ledgers(uploaded.name), ledgers(direct.name))
+		self.assertTrue(all(ledgers(uploaded.name)))
+
 	def test_mixed_batch_creates_exactly_the_good_invoices(self):
 		good = json_batch(("M-GOOD-1", "M-GOOD-2"))
 		bad = [
