@@ -40,6 +40,21 @@ def retailer(name: str, distributor, **fields) -> str:
 	)
 
 
+def stock_and_map(dist) -> None:
+	"""500 of each item in the distributor's warehouse, and its Tally item names mapped to them."""
+	for external, code in ITEMS.items():
+		receive_stock(code, dist.warehouse, 500, posting_date=STOCK_DATE)
+		if not frappe.db.exists("DMS Item Mapping", {"distributor": dist.name, "external_item": external}):
+			frappe.get_doc(
+				{
+					"doctype": "DMS Item Mapping",
+					"distributor": dist.name,
+					"external_item": external,
+					"item_code": code,
+				}
+			).insert()
+
+
 def json_batch(refs=("J-1", "J-2")) -> list[dict]:
 	return [
 		{
@@ -60,21 +75,10 @@ class TestSecondarySales(FrappeTestCase):
 		cls.portal = make_user("t-ss-dist@dms.test")
 		cls.dist = make_distributor("T-SS-1", portal_users=[{"user": cls.portal}])
 		cls.other = make_distributor("T-SS-2")
-		for external, code in ITEMS.items():
+		for code in ITEMS.values():
 			make_item(code, price=100)
-			for dist in (cls.dist, cls.other):
-				receive_stock(code, dist.warehouse, 500, posting_date=STOCK_DATE)
-				if not frappe.db.exists(
-					"DMS Item Mapping", {"distributor": dist.name, "external_item": external}
-				):
-					frappe.get_doc(
-						{
-							"doctype": "DMS Item Mapping",
-							"distributor": dist.name,
-							"external_item": external,
-							"item_code": code,
-						}
-					).insert()
+		for dist in (cls.dist, cls.other):
+			stock_and_map(dist)
 		cls.foreign_retailer = retailer("Other Town Mart", cls.other, tax_id="27ZZZZZ9999Z1Z5")
 
 	def post(self, user=None, **kwargs):
@@ -183,16 +187,7 @@ class TestSecondarySales(FrappeTestCase):
 
 	def test_tally_file_imports_to_the_same_invoices_as_csv(self):
 		dist = make_distributor("T-SS-TALLY")
-		for external, code in ITEMS.items():
-			receive_stock(code, dist.warehouse, 500, posting_date=STOCK_DATE)
-			frappe.get_doc(
-				{
-					"doctype": "DMS Item Mapping",
-					"distributor": dist.name,
-					"external_item": external,
-					"item_code": code,
-				}
-			).insert()
+		stock_and_map(dist)
 
 		def invoices(result):
 			out = {}
