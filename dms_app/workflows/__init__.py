@@ -9,6 +9,18 @@ import frappe
 WORKFLOW_MODULES: list[str] = ["dms_app.workflows.primary_order", "dms_app.workflows.dispatch"]
 
 
+def transition(state, action, next_state, allowed, condition=None, self_approval=True) -> dict:
+	"""One Workflow Transition row."""
+	return {
+		"state": state,
+		"action": action,
+		"next_state": next_state,
+		"allowed": allowed,
+		"allow_self_approval": int(self_approval),
+		"condition": condition,
+	}
+
+
 def install_workflows() -> None:
 	for path in WORKFLOW_MODULES:
 		upsert_workflow(frappe.get_attr(f"{path}.WORKFLOW"))

@@ -7,22 +7,12 @@ Submit for the stock roles, and land in "Submitted".
 """
 
 from dms_app.core.dispatch import CANCELLED, DISPATCHED, DRAFT, RECEIVED, SUBMITTED
+from dms_app.workflows import transition
 
 NAME = "DMS Dispatch"
 STOCK_ROLES = ("Stock User", "Stock Manager", "Manufacturing User", "Manufacturing Manager")
 IS_DISPATCH = "doc.distributor and doc.add_to_transit"
 IS_RECEIPT = "doc.distributor and doc.outgoing_stock_entry"
-
-
-def _transition(state, action, next_state, allowed, condition=None):
-	return {
-		"state": state,
-		"action": action,
-		"next_state": next_state,
-		"allowed": allowed,
-		"allow_self_approval": 1,
-		"condition": condition,
-	}
 
 
 WORKFLOW = {
@@ -41,14 +31,14 @@ WORKFLOW = {
 		{"state": CANCELLED, "doc_status": "2", "allow_edit": "DMS Manager"},
 	],
 	"transitions": [
-		_transition(DRAFT, "Dispatch", DISPATCHED, "DMS Manager", IS_DISPATCH),
-		_transition(DRAFT, "Confirm Receipt", RECEIVED, "Distributor", IS_RECEIPT),
-		_transition(DRAFT, "Confirm Receipt", RECEIVED, "DMS Manager", IS_RECEIPT),
-		*(_transition(DRAFT, "Submit", SUBMITTED, role, "not doc.distributor") for role in STOCK_ROLES),
-		_transition(DISPATCHED, "Cancel", CANCELLED, "DMS Manager"),
-		_transition(RECEIVED, "Cancel", CANCELLED, "DMS Manager"),
+		transition(DRAFT, "Dispatch", DISPATCHED, "DMS Manager", IS_DISPATCH),
+		transition(DRAFT, "Confirm Receipt", RECEIVED, "Distributor", IS_RECEIPT),
+		transition(DRAFT, "Confirm Receipt", RECEIVED, "DMS Manager", IS_RECEIPT),
+		*(transition(DRAFT, "Submit", SUBMITTED, role, "not doc.distributor") for role in STOCK_ROLES),
+		transition(DISPATCHED, "Cancel", CANCELLED, "DMS Manager"),
+		transition(RECEIVED, "Cancel", CANCELLED, "DMS Manager"),
 		*(
-			_transition(SUBMITTED, "Cancel", CANCELLED, role)
+			transition(SUBMITTED, "Cancel", CANCELLED, role)
 			for role in ("Stock Manager", "Manufacturing Manager")
 		),
 	],

@@ -14,6 +14,7 @@ from dms_app.core.primary_order import (
 	REJECTED,
 	pending_state,
 )
+from dms_app.workflows import transition
 
 NAME = "DMS Primary Order"
 ORDER_ROLES = ("Distributor", "DMS Manager")  # who may send a draft order for approval
@@ -35,93 +36,34 @@ def _goes_to(state: str) -> str:
 
 def _transitions() -> list[dict]:
 	pending = [pending_state(level) for level in LEVELS]
-	rows = []
-	for target in pending:
-		for role in ORDER_ROLES:
-			rows.append(
-				{
-					"state": DRAFT,
-					"action": "Submit for Approval",
-					"next_state": target,
-					"allowed": role,
-					"allow_self_approval": 1,
-					"condition": f"doc.distributor and {_goes_to(target)}",
-				}
-			)
+	rows = [
+		transition(DRAFT, "Submit for Approval", target, role, f"doc.distributor and {_goes_to(target)}")
+		for target in pending
+		for role in ORDER_ROLES
+	]
 	# Material Requests that are not distributor orders keep a plain submit for the roles that make them.
-	for role in OTHER_REQUEST_ROLES:
-		rows.append(
-			{
-				"state": DRAFT,
-				"action": "Submit",
-				"next_state": APPROVED,
-				"allowed": role,
-				"allow_self_approval": 1,
-				"condition": "not doc.distributor",
-			}
-		)
+	rows += [
+		transition(DRAFT, "Submit", APPROVED, role, "not doc.distributor") for role in OTHER_REQUEST_ROLES
+	]
 	for index, level in enumerate(LEVELS):
 		source = pending_state(level)
-		for target in [*pending[index + 1 :], OEM_CONFIRMATION, APPROVED]:
-			rows.append(
-				{
-					"state": source,
-					"action": "Approve",
-					"next_state": target,
-					"allowed": level,
-					"allow_self_approval": 0,
-					"condition": f"{_goes_to(target)} and {APPROVER_CHECK}",
-				}
-			)
-		rows.append(
-			{
-				"state": source,
-				"action": "Reject",
-				"next_state": REJECTED,
-				"allowed": level,
-				"allow_self_approval": 0,
-				"condition": APPROVER_CHECK,
-			}
-		)
+		rows += [
+			transition(source, "Approve", target, level, f"{_goes_to(target)} and {APPROVER_CHECK}", False)
+			for target in [*pending[index + 1 :], OEM_CONFIRMATION, APPROVED]
+		]
+		rows.append(transition(source, "Reject", REJECTED, level, APPROVER_CHECK, False))
 	# The OEM ERP acknowledges through dms_app.api.primary_orders.acknowledge_order (DMS Integration);
 	# until an integration runs, a DMS Manager confirms by hand.
 	for role in OEM_CONFIRMERS:
 		rows += [
-			{
-				"state": OEM_CONFIRMATION,
-				"action": "Confirm",
-				"next_state": APPROVED,
-				"allowed": role,
-				"allow_self_approval": 1,
-			},
-			{
-				"state": OEM_CONFIRMATION,
-				"action": "Reject",
-				"next_state": REJECTED,
-				"allowed": role,
-				"allow_self_approval": 1,
-			},
+			transition(OEM_CONFIRMATION, "Confirm", APPROVED, role),
+			transition(OEM_CONFIRMATION, "Reject", REJECTED, role),
 		]
-	rows.append(
-		{
-			"state": APPROVED,
-			"action": "Cancel",
-			"next_state": CANCELLED,
-			"allowed": "DMS Manager",
-			"allow_self_approval": 1,
-		}
-	)
-	for role in ("Stock Manager", "Purchase Manager"):
-		rows.append(
-			{
-				"state": APPROVED,
-				"action": "Cancel",
-				"next_state": CANCELLED,
-				"allowed": role,
-				"allow_self_approval": 1,
-				"condition": "not doc.distributor",
-			}
-		)
+	rows.append(transition(APPROVED, "Cancel", CANCELLED, "DMS Manager"))
+	rows += [
+		transition(APPROVED, "Cancel", CANCELLED, role, "not doc.distributor")
+		for role in ("Stock Manager", "Purchase Manager")
+	]
 	return rows
 
 
