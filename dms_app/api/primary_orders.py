@@ -57,7 +57,7 @@ def override_credit_limit(order: str, reason: str) -> None:
 	"""Let a pending order be approved beyond its distributor's credit limit. DMS Managers only."""
 	require_role("DMS Manager")
 	doc = frappe.get_doc("Material Request", order)
-	doc.check_permission("read")
+	doc.check_permission("write")
 	reason = (reason or "").strip()
 	if not reason:
 		frappe.throw(_("Give a reason for the override."), title=_("Reason Required"))

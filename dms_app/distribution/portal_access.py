@@ -7,8 +7,7 @@ User Permissions, applies the difference and nothing else.
 import frappe
 
 from dms_app.core.access import WAREHOUSE_SCOPED_DOCTYPES, Grant, desired_grants, plan_sync
-
-PORTAL_ROLE = "Distributor"
+from dms_app.permissions import PORTAL_ROLE
 
 
 def sync(

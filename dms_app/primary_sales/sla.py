@@ -15,6 +15,13 @@ from dms_app.primary_sales.orders import route_of
 
 def remind_and_escalate():
 	now = now_datetime()
+	approvers: dict[str, list[str]] = {}  # role -> users, read once per run
+
+	def users_for(role: str) -> list[str]:
+		if role not in approvers:
+			approvers[role] = users_with_role(role)
+		return approvers[role]
+
 	orders = frappe.get_all(
 		"Material Request",
 		filters={
@@ -43,14 +50,14 @@ def remind_and_escalate():
 		)
 		if "remind" in actions:
 			_mail(
-				[order.dms_approver] if order.dms_approver else users_with_role(level),
+				[order.dms_approver] if order.dms_approver else users_for(level),
 				_("Order {0} from {1} waits for your approval").format(order.name, order.distributor),
 				order,
 			)
 			frappe.db.set_value("Material Request", order.name, "dms_reminded_at", now, update_modified=False)
 		if "escalate" in actions:
 			_mail(
-				users_with_role(escalation_role(level)),
+				users_for(escalation_role(level)),
 				_("Escalation: order {0} has waited {1:.0f} hours at {2}").format(
 					order.name, waited, _(level)
 				),
