@@ -4,6 +4,8 @@ Installed by dms_app.install on install and on every migrate (create_custom_fiel
 tagged with the app's module so uninstall removes them.
 """
 
+from dms_app.core.inbound import LOGISTICS_STATUSES
+
 MODULE = "Distribution"
 
 _distributor_link = {
@@ -109,6 +111,49 @@ _primary_order_fields = [
 	),
 ]
 
+
+def _erp_version(insert_after: str) -> dict:
+	return _field(
+		"dms_erp_version",
+		"Data",
+		"OEM ERP Version",
+		insert_after,
+		read_only=1,
+		no_copy=1,
+		description="Version of the last update from the OEM ERP (dms_app.api.oem); older updates are refused.",
+	)
+
+
+# Set by the OEM ERP through dms_app.api.oem.update_dispatches.
+_logistics_fields = [
+	_field(
+		"dms_logistics_section",
+		"Section Break",
+		"Logistics (DMS)",
+		"dms_shortage_reason",
+		collapsible=1,
+		depends_on="eval:doc.distributor && doc.add_to_transit",
+	),
+	*[
+		_field(fieldname, fieldtype, label, after, allow_on_submit=1, read_only=1, no_copy=1, **extra)
+		for fieldname, fieldtype, label, after, extra in (
+			(
+				"dms_logistics_status",
+				"Select",
+				"Logistics Status",
+				"dms_logistics_section",
+				{"options": "\n" + "\n".join(LOGISTICS_STATUSES)},
+			),
+			("dms_carrier", "Data", "Carrier", "dms_logistics_status", {}),
+			("dms_tracking_no", "Data", "Tracking Number", "dms_carrier", {"search_index": 1}),
+			("dms_logistics_column", "Column Break", None, "dms_tracking_no", {}),
+			("dms_eta", "Datetime", "ETA", "dms_logistics_column", {}),
+			("dms_logistics_updated", "Datetime", "Logistics Updated", "dms_eta", {}),
+			("dms_logistics_version", "Data", "Logistics Version", "dms_logistics_updated", {"hidden": 1}),
+		)
+	],
+]
+
 CUSTOM_FIELDS: dict[str, list[dict]] = {
 	"Material Request": _on_transaction("material_request_type") + _primary_order_fields,
 	"Stock Entry": [
@@ -122,6 +167,7 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 			read_only=1,
 			depends_on="dms_shortage_reason",
 		),
+		*_logistics_fields,
 	],
 	"Sales Invoice": [
 		*_on_transaction("customer"),
@@ -156,8 +202,10 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 			options="DMS Item Territory",
 			description="Distributors outside these territories (and the territories below them) cannot order "
 			"this item. Empty: sold everywhere.",
-		)
+		),
+		_erp_version("dms_territories"),
 	],
+	"Item Price": [_erp_version("price_list_rate")],
 	"Warehouse": [
 		{
 			**_distributor_link,

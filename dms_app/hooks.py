@@ -47,22 +47,27 @@ doctype_js = {"Material Request": "public/js/material_request.js"}
 
 # Documents
 # ---------
+_outbox = "dms_app.dms_integrations.events"
 doc_events = {
 	"Material Request": {
 		"validate": "dms_app.primary_sales.orders.validate",
+		"on_update": f"{_outbox}.on_order_update",
 		"before_submit": "dms_app.primary_sales.dispatch.before_order_submit",
-		"on_submit": "dms_app.primary_sales.dispatch.on_order_submit",
+		"on_submit": ["dms_app.primary_sales.dispatch.on_order_submit", f"{_outbox}.on_order_submit"],
 		"before_cancel": "dms_app.primary_sales.orders.before_cancel",
-		"on_cancel": "dms_app.primary_sales.dispatch.on_order_cancel",
+		"on_cancel": ["dms_app.primary_sales.dispatch.on_order_cancel", f"{_outbox}.on_order_cancel"],
 	},
 	"Stock Entry": {
 		"before_submit": "dms_app.primary_sales.dispatch.before_stock_entry_submit",
+		"on_submit": f"{_outbox}.on_stock_entry_submit",
+		"on_cancel": f"{_outbox}.on_cancel",
 	},
 	**{
 		doctype: {
 			"validate": "dms_app.secondary_sales.invoices.validate",
 			"before_submit": "dms_app.secondary_sales.invoices.before_submit",
-			"on_cancel": "dms_app.secondary_sales.invoices.on_cancel",
+			"on_submit": f"{_outbox}.on_sale_submit",
+			"on_cancel": ["dms_app.secondary_sales.invoices.on_cancel", f"{_outbox}.on_cancel"],
 		}
 		for doctype in ("Sales Invoice", "Delivery Note")
 	},
@@ -72,4 +77,5 @@ doc_events = {
 # ---------------
 scheduler_events = {
 	"hourly": ["dms_app.primary_sales.sla.remind_and_escalate"],
+	"cron": {"* * * * *": ["dms_app.dms_integrations.outbox.sweep"]},
 }

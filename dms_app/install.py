@@ -62,6 +62,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 		"Warehouse": READ,
 		"Bin": READ,
 		"Item": EDIT,
+		"Item Price": EDIT,
+		"Price List": READ,
 		"Material Request": (*EDIT, "submit"),
 		"Stock Entry": READ,
 		"Sales Invoice": SUBMIT,

@@ -1,7 +1,8 @@
 """Hourly job: remind approvers of orders waiting for them, escalate levels waiting past their SLA.
 
 Each order is reminded once and escalated once per state (the markers are cleared when the order
-moves on, see orders.track_state). Mail goes through Frappe's email queue.
+moves on, see orders.track_state). Mail goes through Frappe's email queue; reminders also go by
+SMS / WhatsApp to approvers with a mobile number, through the outbox, when enabled.
 """
 
 import frappe
@@ -10,6 +11,7 @@ from frappe.utils import get_datetime, get_url_to_form, now_datetime
 
 from dms_app.core.approval import LEVELS
 from dms_app.core.primary_order import PENDING_STATES, hours_between, sla_actions
+from dms_app.dms_integrations.events import notify
 from dms_app.primary_sales.orders import route_of
 
 
@@ -49,11 +51,10 @@ def remind_and_escalate():
 			waited, step.get("sla_hours") or 0, bool(order.dms_reminded_at), bool(order.dms_escalated_at)
 		)
 		if "remind" in actions:
-			_mail(
-				[order.dms_approver] if order.dms_approver else users_for(level),
-				_("Order {0} from {1} waits for your approval").format(order.name, order.distributor),
-				order,
-			)
+			recipients = [order.dms_approver] if order.dms_approver else users_for(level)
+			subject = _("Order {0} from {1} waits for your approval").format(order.name, order.distributor)
+			_mail(recipients, subject, order)
+			_message(recipients, subject, order)
 			frappe.db.set_value("Material Request", order.name, "dms_reminded_at", now, update_modified=False)
 		if "escalate" in actions:
 			_mail(
@@ -92,6 +93,20 @@ def _mail(recipients: list[str], subject: str, order) -> bool:
 		frappe.log_error(title=_("DMS approval reminders need an outgoing Email Account"))
 		return False
 	return True
+
+
+def _message(users: list[str], text: str, order) -> None:
+	"""The reminder by SMS / WhatsApp too, to the approvers' mobiles, once per order state."""
+	mobiles = frappe.get_all("User", filters={"name": ["in", users]}, pluck="mobile_no")
+	order = frappe._dict(order, doctype="Material Request")
+	notify(
+		order,
+		"order.reminder",
+		text,
+		[m for m in mobiles if m],
+		order.workflow_state,
+		str(order.dms_state_since),
+	)
 
 
 def _send(recipients: list[str], subject: str, order) -> None:

@@ -1,0 +1,156 @@
+"""Checking what the OEM ERP sends to the inbound APIs, before anything is written.
+
+Each API takes a list of records. ``check`` validates every record against a spec and returns all
+problems at once (record index, field, reason), so the caller can fix the whole batch in one go.
+Records carry the ERP's ``version`` of the record (a number, or an ISO timestamp); ``compare_versions``
+tells a newer update from a repeat (harmless) and a stale one (refused).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+MAX_RECORDS = 1000
+
+LOGISTICS_STATUSES = ("Booked", "Picked Up", "In Transit", "Out for Delivery", "Delivered", "Exception")
+
+
+@dataclass(frozen=True)
+class Field:
+	name: str
+	kind: str  # text, number, flag, datetime, version
+	required: bool = False
+	minimum: float | None = None
+	choices: tuple[str, ...] = ()
+
+
+ITEM = (
+	Field("item_code", "text", required=True),
+	Field("item_name", "text"),
+	Field("item_group", "text"),
+	Field("stock_uom", "text"),
+	Field("description", "text"),
+	Field("brand", "text"),
+	Field("disabled", "flag"),
+	Field("version", "version", required=True),
+)
+PRICE = (
+	Field("item_code", "text", required=True),
+	Field("price_list", "text"),
+	Field("rate", "number", required=True, minimum=0),
+	Field("version", "version", required=True),
+)
+CREDIT = (
+	Field("distributor", "text", required=True),
+	Field("credit_limit", "number", minimum=0),
+	Field("outstanding", "number"),
+	Field("version", "version", required=True),
+)
+DISPATCH = (
+	Field("stock_entry", "text", required=True),
+	Field("status", "text", required=True, choices=LOGISTICS_STATUSES),
+	Field("carrier", "text"),
+	Field("tracking_number", "text"),
+	Field("eta", "datetime"),
+	Field("version", "version", required=True),
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+	index: int
+	field: str
+	reason: str
+
+	def as_dict(self) -> dict:
+		return {"index": self.index, "field": self.field, "reason": self.reason}
+
+
+def _value(field: Field, value):
+	"""The value in its clean form; raises ValueError with the reason."""
+	if field.kind == "text":
+		if not isinstance(value, str | int) or isinstance(value, bool):
+			raise ValueError("must be text")
+		value = str(value).strip()
+		if field.choices and value not in field.choices:
+			raise ValueError("must be one of " + ", ".join(field.choices))
+		return value
+	if field.kind == "number":
+		if isinstance(value, bool) or not isinstance(value, int | float | str):
+			raise ValueError("must be a number")
+		try:
+			number = float(value)
+		except ValueError:
+			raise ValueError("must be a number") from None
+		if number != number or number in (float("inf"), float("-inf")):
+			raise ValueError("must be a number")
+		if field.minimum is not None and number < field.minimum:
+			raise ValueError(f"must be at least {field.minimum:g}")
+		return number
+	if field.kind == "flag":
+		if value in (0, 1, True, False):
+			return int(value)
+		raise ValueError("must be 0 or 1")
+	if field.kind == "datetime":
+		if not isinstance(value, str):
+			raise ValueError("must be an ISO date or date-time")
+		try:
+			return (
+				datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
+			)
+		except ValueError:
+			raise ValueError("must be an ISO date or date-time") from None
+	if field.kind == "version":
+		if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip():
+			raise ValueError("must be a number or an ISO timestamp")
+		return str(value).strip()
+	raise AssertionError(field.kind)
+
+
+def check(records, spec: Sequence[Field], key: str) -> tuple[list[dict], list[Problem]]:
+	"""Clean records and every problem found. ``key`` names the field that must be unique in the batch."""
+	if not isinstance(records, list):
+		return [], [Problem(-1, "", "send a list of records")]
+	if not records:
+		return [], [Problem(-1, "", "the list is empty")]
+	if len(records) > MAX_RECORDS:
+		return [], [Problem(-1, "", f"at most {MAX_RECORDS} records per call")]
+	known = {f.name for f in spec}
+	clean, problems, seen = [], [], {}
+	for index, record in enumerate(records):
+		if not isinstance(record, Mapping):
+			problems.append(Problem(index, "", "must be an object"))
+			continue
+		out = {}
+		for name in sorted(set(record) - known):
+			problems.append(Problem(index, name, "unknown field"))
+		for field in spec:
+			value = record.get(field.name)
+			if value is None or value == "":
+				if field.required:
+					problems.append(Problem(index, field.name, "is required"))
+				continue
+			try:
+				out[field.name] = _value(field, value)
+			except ValueError as e:
+				problems.append(Problem(index, field.name, str(e)))
+		if out.get(key) in seen:
+			problems.append(Problem(index, key, f"repeats record {seen[out[key]]}"))
+		elif key in out:
+			seen[out[key]] = index
+		clean.append(out)
+	return clean, problems
+
+
+def compare_versions(incoming: str, stored: str | None) -> int:
+	"""1 when ``incoming`` is newer than ``stored`` (or nothing is stored), 0 when the same, -1 when
+	older. Numbers compare as numbers; anything else (ISO timestamps) as text."""
+	if not stored:
+		return 1
+	try:
+		a, b = float(incoming), float(stored)
+	except ValueError:
+		a, b = incoming, stored
+	return (a > b) - (a < b)

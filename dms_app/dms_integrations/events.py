@@ -1,0 +1,94 @@
+"""Document events that put messages in the outbox, in the same transaction as the document.
+
+OEM ERP events (payload version 1, see dms_app.core.outbox):
+- ``primary_order.approved`` when the DMS approvals are complete (the order reaches Pending OEM
+  Confirmation, or Approved when no confirmation is asked), ``primary_order.cancelled``;
+- ``stock_entry.submitted`` / ``stock_entry.cancelled`` for a distributor's dispatches and receipts;
+- ``secondary_sale.submitted`` / ``secondary_sale.cancelled`` for Sales Invoices,
+  ``delivery_note.submitted`` / ``delivery_note.cancelled`` for Delivery Notes.
+Messages to the distributor's mobile (SMS / WhatsApp): order placed, approved, dispatched.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+
+from dms_app.core import outbox as core
+from dms_app.core.outbox import OEM_ERP, SMS, WHATSAPP
+from dms_app.core.primary_order import DRAFT, OEM_CONFIRMATION
+from dms_app.dms_integrations.outbox import enabled_targets, write
+
+EVENT_PREFIX = {
+	"Material Request": "primary_order",
+	"Stock Entry": "stock_entry",
+	"Sales Invoice": "secondary_sale",
+	"Delivery Note": "delivery_note",
+}
+
+
+def send_document(doc, event: str) -> None:
+	"""Queue ``<prefix>.<event>`` with the document's payload for the OEM ERP."""
+	if OEM_ERP not in enabled_targets():
+		return
+	name = f"{EVENT_PREFIX[doc.doctype]}.{event}"
+	payload = core.document_payload(doc.doctype, doc.as_dict(), [i.as_dict() for i in doc.items])
+	key = core.idempotency_key(OEM_ERP, doc.doctype, doc.name, event)
+	write(OEM_ERP, doc.doctype, doc.name, name, payload, key, distributor=doc.distributor)
+
+
+def notify(doc, event: str, text: str, mobiles: list[str] | None = None, *key_extra: str) -> None:
+	"""Queue ``text`` by SMS and WhatsApp (those enabled) to ``mobiles`` (default: the distributor's)."""
+	channels = enabled_targets() & {SMS, WHATSAPP}
+	if not channels:
+		return
+	if mobiles is None:
+		mobiles = [frappe.db.get_value("Distributor", doc.distributor, "mobile_no")]
+	for mobile in filter(None, mobiles):
+		for target in sorted(channels):
+			key = core.idempotency_key(target, doc.doctype, doc.name, event, mobile, *key_extra)
+			write(target, doc.doctype, doc.name, event, {"text": text}, key, doc.get("distributor"), mobile)
+
+
+# Hooks -----------------------------------------------------------------------------------------
+
+
+def on_order_update(doc, method=None):
+	if not doc.get("distributor") or not doc.has_value_changed("workflow_state"):
+		return
+	before = doc.get_doc_before_save()
+	if before and before.get("workflow_state") in (None, "", DRAFT) and doc.workflow_state != DRAFT:
+		notify(doc, "order.placed", _("Order {0} is placed and waits for approval.").format(doc.name))
+	if doc.workflow_state == OEM_CONFIRMATION:
+		send_document(doc, "approved")
+
+
+def on_order_submit(doc, method=None):
+	if not doc.get("distributor"):
+		return
+	send_document(doc, "approved")  # once: a no-op when sent at OEM confirmation
+	notify(doc, "order.approved", _("Order {0} is approved.").format(doc.name))
+
+
+def on_order_cancel(doc, method=None):
+	if doc.get("distributor"):
+		send_document(doc, "cancelled")
+
+
+def on_stock_entry_submit(doc, method=None):
+	if not doc.get("distributor"):
+		return
+	send_document(doc, "submitted")
+	if doc.add_to_transit:
+		notify(doc, "order.dispatched", _("Dispatch {0} is on its way to you.").format(doc.name))
+
+
+def on_sale_submit(doc, method=None):
+	if doc.get("distributor"):
+		send_document(doc, "submitted")
+
+
+def on_cancel(doc, method=None):
+	"""Stock Entries, Sales Invoices and Delivery Notes of a distributor."""
+	if doc.get("distributor"):
+		send_document(doc, "cancelled")

@@ -1,0 +1,330 @@
+"""The outbox: messages to the OEM ERP, SMS and WhatsApp are written as DMS Sync Message rows in the
+same transaction as the document that causes them, and delivered afterwards by background jobs.
+
+- ``write`` records a message (once per idempotency key) and enqueues its stream's delivery after
+  the commit.
+- ``deliver_stream`` sends a document's messages in order, one attempt each, until one fails; a failed
+  message waits for its retry time (exponential backoff with jitter), then the ``sweep`` (every minute)
+  enqueues it again. After the last attempt it is Dead and holds its stream until retried from the desk.
+- Every attempt is logged as an Integration Request (request, response, error).
+
+The rules (outcomes, backoff, ordering, payloads, signing) are in dms_app.core.outbox.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+
+import frappe
+from frappe.utils import add_to_date, cint, flt, now_datetime
+
+from dms_app.core import outbox as core
+from dms_app.core.outbox import DEAD, FAILED, OEM_ERP, PENDING, SENT, SMS, WHATSAPP, Queued
+from dms_app.dms_integrations.transport import Result, perform
+
+DOCTYPE = "DMS Sync Message"
+MASKED_HEADERS = ("Authorization", core.SIGNATURE_HEADER)
+
+
+# Configuration ----------------------------------------------------------------------------------
+
+
+def _settings():
+	return frappe.get_cached_doc("DMS Settings")
+
+
+def enabled_targets() -> set[str]:
+	settings = _settings()
+	targets = set()
+	if settings.get("oem_sync_enabled") and settings.get("oem_endpoint_url"):
+		targets.add(OEM_ERP)
+	if settings.get("sms_enabled"):
+		targets.add(SMS)
+	if settings.get("whatsapp_enabled") and settings.get("whatsapp_api_url"):
+		targets.add(WHATSAPP)
+	return targets
+
+
+def target_config(target: str) -> dict:
+	"""What ``dms_app.core.outbox`` needs to build a request for ``target``, secrets decrypted."""
+	settings = _settings()
+
+	def secret(fieldname: str) -> str | None:
+		return settings.get_password(fieldname, raise_exception=False) if settings.get(fieldname) else None
+
+	if target == OEM_ERP:
+		config = {"url": settings.oem_endpoint_url, "secret": secret("oem_signing_secret")}
+		if settings.get("oem_auth") == "Basic Auth":
+			config.update(username=settings.oem_username, password=secret("oem_password"))
+		else:
+			config["token"] = secret("oem_token")
+		return config
+	if target == WHATSAPP:
+		return {
+			"url": settings.whatsapp_api_url,
+			"phone_number_id": settings.whatsapp_phone_number_id,
+			"token": secret("whatsapp_token"),
+		}
+	sms = frappe.get_cached_doc("SMS Settings")
+	return {
+		"url": sms.sms_gateway_url,
+		"message_parameter": sms.message_parameter,
+		"receiver_parameter": sms.receiver_parameter,
+		"parameters": {p.parameter: p.value for p in sms.parameters if not p.header},
+		"headers": {p.parameter: p.value for p in sms.parameters if p.header},
+		"use_post": sms.use_post,
+		"use_json": any(p.header and p.value == "application/json" for p in sms.parameters),
+	}
+
+
+def delivery_policy() -> dict:
+	settings = _settings()
+	return {
+		"timeout": flt(settings.get("sync_timeout")) or 10.0,
+		"max_attempts": cint(settings.get("sync_max_attempts")) or 8,
+		"base": flt(settings.get("sync_retry_base")) or 30.0,
+		"cap": flt(settings.get("sync_retry_cap")) or 3600.0,
+	}
+
+
+# Writing ---------------------------------------------------------------------------------------
+
+
+def write(
+	target: str,
+	reference_doctype: str,
+	reference_name: str,
+	event: str,
+	payload: dict,
+	key: str,
+	distributor: str | None = None,
+	recipient: str | None = None,
+) -> str | None:
+	"""Record a message in the current transaction; returns its name, or None if its key exists."""
+	if frappe.db.exists(DOCTYPE, {"idempotency_key": key}):
+		return None
+	stream = core.stream_of(target, reference_doctype, reference_name)
+	sequence = (frappe.db.count(DOCTYPE, {"stream": stream}) or 0) + 1
+	if target == OEM_ERP:
+		payload = core.envelope(event, key, sequence, str(now_datetime()), payload)
+	message = frappe.get_doc(
+		{
+			"doctype": DOCTYPE,
+			"target": target,
+			"event": event,
+			"status": PENDING,
+			"reference_doctype": reference_doctype,
+			"reference_name": reference_name,
+			"distributor": distributor,
+			"recipient": recipient,
+			"idempotency_key": key,
+			"stream": stream,
+			"sequence": sequence,
+			"payload": json.dumps(payload, default=str, indent=1, sort_keys=True),
+		}
+	)
+	# The message is the system's record of a change the user was allowed to make.
+	message.insert(ignore_permissions=True)
+	enqueue_stream(stream)
+	return message.name
+
+
+def enqueue_stream(stream: str, after_commit: bool = True) -> None:
+	frappe.enqueue(
+		"dms_app.dms_integrations.outbox.deliver_stream",
+		queue="short",
+		job_id=f"dms_outbox::{_lock_name(stream)}",
+		deduplicate=True,
+		enqueue_after_commit=after_commit,
+		stream=stream,
+	)
+
+
+# Delivering ------------------------------------------------------------------------------------
+
+
+def _lock_name(stream: str) -> str:
+	return "dms_outbox_" + hashlib.sha1(stream.encode()).hexdigest()
+
+
+def deliver_stream(stream: str) -> int:
+	"""Send the stream's messages in order while they succeed; returns how many were sent. Only one
+	worker works on a stream at a time (a MariaDB named lock); another simply returns."""
+	lock = _lock_name(stream)
+	if not frappe.db.sql("select get_lock(%s, 0)", lock)[0][0]:
+		return 0
+	sent = 0
+	try:
+		policy = delivery_policy()
+		configs: dict[str, dict] = {}
+		while True:
+			rows = frappe.get_all(
+				DOCTYPE,
+				filters={"stream": stream, "status": ["!=", SENT]},
+				fields=["name", "sequence", "status", "next_attempt", "target"],
+				order_by="sequence asc",
+			)
+			now = now_datetime()
+			head = core.next_to_send(
+				Queued(r.name, r.sequence, r.status, not r.next_attempt or r.next_attempt <= now)
+				for r in rows
+			)
+			if not head:
+				break
+			target = next(r.target for r in rows if r.name == head.name)
+			if target not in configs:
+				configs[target] = target_config(target)
+			status = attempt(head.name, configs[target], policy)
+			frappe.db.commit()
+			if status != SENT:
+				break
+			sent += 1
+	finally:
+		frappe.db.sql("select release_lock(%s)", lock)
+	return sent
+
+
+def _request(message, config: dict) -> core.Request:
+	payload = json.loads(message.payload)
+	if message.target == OEM_ERP:
+		return core.oem_request(config, payload, message.idempotency_key, message.event)
+	if message.target == WHATSAPP:
+		return core.whatsapp_request(config, message.recipient, payload["text"], message.idempotency_key)
+	return core.sms_request(config, message.recipient, payload["text"], message.idempotency_key)
+
+
+def attempt(name: str, config: dict, policy: dict) -> str:
+	"""One attempt to deliver message ``name``; records the outcome and returns the new status."""
+	message = frappe.get_doc(DOCTYPE, name)
+	try:
+		request = _request(message, config)
+	except Exception as e:  # a broken configuration: say so on the message, keep it for a retry
+		request, result = None, Result(None, "", f"{type(e).__name__}: {e}", 0.0)
+	else:
+		result = perform(request, policy["timeout"])
+	attempts = cint(message.attempts) + 1
+	status = core.after_attempt(core.outcome(result.status_code), attempts, policy["max_attempts"])
+	now = now_datetime()
+	values = {
+		"attempts": attempts,
+		"status": status,
+		"response_code": result.status_code or 0,
+		"response": result.body,
+		"last_error": result.error,
+		"next_attempt": None,
+	}
+	if status == SENT:
+		values["sent_at"] = now
+	elif status == FAILED:
+		delay = core.retry_delay(attempts, policy["base"], policy["cap"])
+		values["next_attempt"] = add_to_date(now, seconds=delay)
+	message.db_set(values, update_modified=True)
+	_log(message, request, result, status)
+	if message.target == SMS and status == SENT:
+		_sms_log(message)
+	return status
+
+
+def _log(message, request: core.Request | None, result: Result, status: str) -> None:
+	headers = {
+		k: ("***" if k in MASKED_HEADERS else v) for k, v in (request.headers if request else {}).items()
+	}
+	frappe.get_doc(
+		{
+			"doctype": "Integration Request",
+			"integration_request_service": f"DMS {message.target}",
+			"request_description": message.event,
+			"request_id": message.idempotency_key[:140],
+			"status": "Completed" if status == SENT else "Failed",
+			"url": request.url if request else None,
+			"request_headers": json.dumps(headers, indent=1),
+			"data": (
+				request.body.decode(errors="replace")
+				if request and request.body
+				else json.dumps(request.params if request else {})
+			),
+			"output": result.body,
+			"error": result.error,
+			"reference_doctype": DOCTYPE,
+			"reference_docname": message.name,
+		}
+	).insert(ignore_permissions=True)
+
+
+def _sms_log(message) -> None:
+	frappe.get_doc(
+		{
+			"doctype": "SMS Log",
+			"sender_name": frappe.db.get_single_value("SMS Settings", "sms_sender_name"),
+			"sent_on": frappe.utils.nowdate(),
+			"message": json.loads(message.payload)["text"],
+			"no_of_requested_sms": 1,
+			"requested_numbers": message.recipient,
+			"no_of_sent_sms": 1,
+			"sent_to": message.recipient,
+		}
+	).insert(ignore_permissions=True)
+
+
+def due_streams(limit: int = 1000) -> list[str]:
+	"""Streams with a message that may be tried now and no Dead message holding them."""
+	message = frappe.qb.DocType(DOCTYPE)
+	dead = frappe.qb.from_(message).select(message.stream).where(message.status == DEAD)
+	now = now_datetime()
+	rows = (
+		frappe.qb.from_(message)
+		.select(message.stream)
+		.distinct()
+		.where(message.status.isin([PENDING, FAILED]))
+		.where(message.next_attempt.isnull() | (message.next_attempt <= now))
+		.where(message.stream.notin(dead))
+		.limit(limit)
+		.run()
+	)
+	return [r[0] for r in rows]
+
+
+def sweep() -> None:
+	"""Scheduler (every minute): enqueue every stream with a message due."""
+	for stream in due_streams():
+		enqueue_stream(stream, after_commit=False)
+
+
+def drain(deadline_seconds: float = 600.0, poll: float = 0.05) -> dict:
+	"""Deliver in this process until nothing is waiting (all Sent or Dead) or the deadline passes.
+	For tests, benchmarks and ``bench execute``; production uses the workers."""
+	started = time.monotonic()
+	sent = 0
+	while time.monotonic() - started < deadline_seconds:
+		streams = due_streams()
+		for stream in streams:
+			sent += deliver_stream(stream)
+		if not streams and not frappe.db.exists(DOCTYPE, {"status": ["in", [PENDING, FAILED]]}):
+			break
+		if not streams:
+			time.sleep(poll)
+	return {"sent": sent, "seconds": time.monotonic() - started}
+
+
+@frappe.whitelist(methods=["POST"])
+def retry(names: str | list[str]) -> int:
+	"""Try these messages again now (from the desk: one message, or a selection in the list).
+	Dead and Failed messages get a fresh set of attempts. DMS Managers and System Managers."""
+	from dms_app.permissions import require_role
+
+	require_role("DMS Manager", "System Manager")
+	if isinstance(names, str):
+		names = frappe.parse_json(names) if names.startswith("[") else [names]
+	streams = set()
+	for name in names:
+		message = frappe.get_doc(DOCTYPE, name)
+		message.check_permission("write")
+		if message.status == SENT:
+			continue
+		message.db_set({"status": PENDING, "attempts": 0, "next_attempt": None, "last_error": None})
+		streams.add(message.stream)
+	for stream in streams:
+		enqueue_stream(stream)
+	return len(streams)

@@ -1,0 +1,81 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dms_app.core import inbound
+from dms_app.core.inbound import CREDIT, DISPATCH, ITEM, PRICE, check, compare_versions
+
+
+def problems_of(records, spec, key):
+	return [(p.index, p.field, p.reason) for p in check(records, spec, key)[1]]
+
+
+def test_clean_records_pass():
+	clean, problems = check(
+		[
+			{"item_code": " A1 ", "rate": "12.5", "version": 3},
+			{"item_code": "B", "rate": 0, "version": "2026-01-01T10:00:00"},
+		],
+		PRICE,
+		"item_code",
+	)
+	assert problems == []
+	assert clean[0] == {"item_code": "A1", "rate": 12.5, "version": "3"}
+
+
+def test_every_problem_is_reported_with_index_and_field():
+	records = [
+		{"item_code": "A", "rate": -1, "version": 1},
+		{"rate": "x", "version": 1},
+		{"item_code": "A", "rate": 1, "version": 1},
+		"not an object",
+		{"item_code": "C", "rate": 1, "version": True, "colour": "red"},
+	]
+	assert problems_of(records, PRICE, "item_code") == [
+		(0, "rate", "must be at least 0"),
+		(1, "item_code", "is required"),
+		(1, "rate", "must be a number"),
+		(2, "item_code", "repeats record 0"),
+		(3, "", "must be an object"),
+		(4, "colour", "unknown field"),
+		(4, "version", "must be a number or an ISO timestamp"),
+	]
+
+
+def test_batch_shape():
+	assert problems_of({"item_code": "A"}, ITEM, "item_code") == [(-1, "", "send a list of records")]
+	assert problems_of([], ITEM, "item_code") == [(-1, "", "the list is empty")]
+	too_many = [{"item_code": str(i), "version": 1} for i in range(inbound.MAX_RECORDS + 1)]
+	assert problems_of(too_many, ITEM, "item_code")[0][2].startswith("at most")
+
+
+def test_kinds():
+	assert problems_of(
+		[{"distributor": "D", "credit_limit": float("nan"), "version": 1}], CREDIT, "distributor"
+	) == [(0, "credit_limit", "must be a number")]
+	assert problems_of([{"item_code": "A", "disabled": 2, "version": 1}], ITEM, "item_code") == [
+		(0, "disabled", "must be 0 or 1")
+	]
+	bad = [{"stock_entry": "SE", "status": "Lost", "eta": "tomorrow", "version": 1}]
+	assert problems_of(bad, DISPATCH, "stock_entry") == [
+		(0, "status", "must be one of " + ", ".join(inbound.LOGISTICS_STATUSES)),
+		(0, "eta", "must be an ISO date or date-time"),
+	]
+	clean, _ = check(
+		[{"stock_entry": "SE", "status": "Delivered", "eta": "2026-12-01 10:00:00", "version": 1}],
+		DISPATCH,
+		"stock_entry",
+	)
+	assert clean[0]["eta"].day == 1
+
+
+def test_compare_versions():
+	assert compare_versions("2", None) == 1
+	assert compare_versions("10", "9") == 1  # numbers as numbers, not text
+	assert compare_versions("9", "9.0") == 0
+	assert compare_versions("8", "9") == -1
+	assert compare_versions("2026-02-01T00:00:00", "2026-01-31T23:59:59") == 1
+
+
+@given(st.integers(0, 10**9), st.integers(0, 10**9))
+def test_compare_versions_is_antisymmetric(a, b):
+	assert compare_versions(str(a), str(b)) == -compare_versions(str(b), str(a))
