@@ -125,8 +125,9 @@ def write(
 			"payload": json.dumps(payload, default=str, indent=1, sort_keys=True),
 		}
 	)
-	# The message is the system's record of a change the user was allowed to make.
-	message.insert(ignore_permissions=True)
+	# The message is the system's record of a change the user was allowed to make, and its reference
+	# is the document being saved in this same transaction.
+	message.insert(ignore_permissions=True, ignore_links=True)
 	enqueue_stream(stream)
 	return message.name
 
@@ -268,22 +269,22 @@ def _sms_log(message) -> None:
 	).insert(ignore_permissions=True)
 
 
-def due_streams(limit: int = 1000) -> list[str]:
-	"""Streams with a message that may be tried now and no Dead message holding them."""
+def due_streams(limit: int = 1000, due_only: bool = True) -> list[str]:
+	"""Streams with a message that may be tried now (or later, with ``due_only`` False) and no Dead
+	message holding them."""
 	message = frappe.qb.DocType(DOCTYPE)
 	dead = frappe.qb.from_(message).select(message.stream).where(message.status == DEAD)
-	now = now_datetime()
-	rows = (
+	query = (
 		frappe.qb.from_(message)
 		.select(message.stream)
 		.distinct()
 		.where(message.status.isin([PENDING, FAILED]))
-		.where(message.next_attempt.isnull() | (message.next_attempt <= now))
 		.where(message.stream.notin(dead))
 		.limit(limit)
-		.run()
 	)
-	return [r[0] for r in rows]
+	if due_only:
+		query = query.where(message.next_attempt.isnull() | (message.next_attempt <= now_datetime()))
+	return [r[0] for r in query.run()]
 
 
 def sweep() -> None:
@@ -292,18 +293,19 @@ def sweep() -> None:
 		enqueue_stream(stream, after_commit=False)
 
 
-def drain(deadline_seconds: float = 600.0, poll: float = 0.05) -> dict:
-	"""Deliver in this process until nothing is waiting (all Sent or Dead) or the deadline passes.
-	For tests, benchmarks and ``bench execute``; production uses the workers."""
+def drain(deadline_seconds: float = 600.0, poll: float = 0.02) -> dict:
+	"""Deliver in this process until nothing more can be sent (all Sent, Dead or held behind a Dead
+	message) or the deadline passes. For tests, benchmarks and ``bench execute``; production uses the
+	workers."""
 	started = time.monotonic()
 	sent = 0
 	while time.monotonic() - started < deadline_seconds:
 		streams = due_streams()
 		for stream in streams:
 			sent += deliver_stream(stream)
-		if not streams and not frappe.db.exists(DOCTYPE, {"status": ["in", [PENDING, FAILED]]}):
-			break
 		if not streams:
+			if not due_streams(limit=1, due_only=False):
+				break
 			time.sleep(poll)
 	return {"sent": sent, "seconds": time.monotonic() - started}
 
