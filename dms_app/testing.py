@@ -201,3 +201,29 @@ def ensure_outgoing_email_account() -> str:
 		.insert(ignore_permissions=True)
 		.name
 	)
+
+
+CONTRACT_USER = "dms-contract@dms.test"
+
+
+def api_contract_user() -> None:
+	"""For scripts/api-contract: a user holding the DMS's API roles, with a fresh API key and secret,
+	printed as ``key:secret``. Committed, since the contract test calls the site over HTTP."""
+	make_user(CONTRACT_USER, roles=("DMS Integration", "DMS Manager"))
+	user = frappe.get_doc("User", CONTRACT_USER)
+	user.api_key = user.api_key or frappe.generate_hash(length=15)
+	secret = frappe.generate_hash(length=15)
+	user.api_secret = secret
+	user.save(ignore_permissions=True)
+	frappe.db.commit()
+	print(f"{user.api_key}:{secret}")
+
+
+def api_contract_cleanup() -> None:
+	"""Remove what the contract test's requests may have created, so the test site stays as it was."""
+	for doctype in ("Item Price", "Item", "DMS Upload", "Customer", "Sales Invoice"):
+		for name in frappe.get_all(
+			doctype, filters={"owner": CONTRACT_USER, "docstatus": ["<", 1]}, pluck="name"
+		):
+			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+	frappe.db.commit()

@@ -17,21 +17,10 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
+from dms_app.api.errors import BadSignature, InvalidPayload, StaleVersion, require_args
 from dms_app.core import inbound
 from dms_app.core.outbox import SIGNATURE_HEADER, verify
 from dms_app.permissions import require_role
-
-
-class InvalidPayload(frappe.ValidationError):
-	http_status_code = 422
-
-
-class StaleVersion(frappe.ValidationError):
-	http_status_code = 409
-
-
-class BadSignature(frappe.AuthenticationError):
-	http_status_code = 401
 
 
 def _authorise() -> None:
@@ -90,9 +79,10 @@ def _outcome(new: bool, order: int) -> str:
 
 
 @frappe.whitelist(methods=["POST"])
-def upsert_items(items) -> list[dict]:
+def upsert_items(items=None) -> list[dict]:
 	"""Create or update Items. New items need item_name, item_group and stock_uom."""
 	_authorise()
+	require_args(items=items)
 	records = _parse(items, inbound.ITEM, "item_code")
 	stored = dict(
 		frappe.get_all(
@@ -144,9 +134,10 @@ def upsert_items(items) -> list[dict]:
 
 
 @frappe.whitelist(methods=["POST"])
-def upsert_prices(prices) -> list[dict]:
+def upsert_prices(prices=None) -> list[dict]:
 	"""Set selling prices (Item Price) per item and price list (default: DMS Settings' price list)."""
 	_authorise()
+	require_args(prices=prices)
 	records = _parse(prices, inbound.PRICE, "item_code")
 	default_list = frappe.get_cached_doc("DMS Settings").default_price_list
 	for r in records:
@@ -209,9 +200,10 @@ def upsert_prices(prices) -> list[dict]:
 
 
 @frappe.whitelist(methods=["POST"])
-def update_credit(distributors) -> list[dict]:
+def update_credit(distributors=None) -> list[dict]:
 	"""Set distributors' credit limit and the outstanding the OEM ERP holds for them."""
 	_authorise()
+	require_args(distributors=distributors)
 	records = _parse(distributors, inbound.CREDIT, "distributor")
 	for r in records:
 		if "credit_limit" not in r and "outstanding" not in r:
@@ -251,9 +243,10 @@ def update_credit(distributors) -> list[dict]:
 
 
 @frappe.whitelist(methods=["POST"])
-def update_dispatches(dispatches) -> list[dict]:
+def update_dispatches(dispatches=None) -> list[dict]:
 	"""Carrier, tracking number, status and ETA of submitted dispatches (Stock Entries to transit)."""
 	_authorise()
+	require_args(dispatches=dispatches)
 	records = _parse(dispatches, inbound.DISPATCH, "stock_entry")
 	_require_known("Stock Entry", {r["stock_entry"] for r in records})
 	entries = {

@@ -4,6 +4,7 @@ import frappe
 from frappe import _
 from frappe.model.workflow import apply_workflow
 
+from dms_app.api.errors import require_args
 from dms_app.core.approval import LEVELS
 from dms_app.core.primary_order import APPROVED, OEM_CONFIRMATION, REJECTED, pending_state
 from dms_app.permissions import portal_distributors, require_role
@@ -35,11 +36,14 @@ def pending_approvals() -> list[dict]:
 
 
 @frappe.whitelist(methods=["POST"])
-def confirm_receipt(dispatch: str, received: dict | str | None = None, reason: str | None = None) -> str:
+def confirm_receipt(
+	dispatch: str | None = None, received: dict | str | None = None, reason: str | None = None
+) -> str:
 	"""Confirm what arrived of a dispatch. ``received`` maps item codes to quantities received; leave it
 	out when everything arrived. A shortage needs a ``reason``. Returns the receipt's Stock Entry name.
 
 	Allowed for the distributor's own portal users and for DMS Managers."""
+	require_args(dispatch=dispatch)
 	doc = frappe.get_doc("Stock Entry", dispatch)
 	doc.check_permission("read")
 	distributors = portal_distributors()
@@ -53,8 +57,9 @@ def confirm_receipt(dispatch: str, received: dict | str | None = None, reason: s
 
 
 @frappe.whitelist(methods=["POST"])
-def override_credit_limit(order: str, reason: str) -> None:
+def override_credit_limit(order: str | None = None, reason: str | None = None) -> None:
 	"""Let a pending order be approved beyond its distributor's credit limit. DMS Managers only."""
+	require_args(order=order)
 	require_role("DMS Manager")
 	doc = frappe.get_doc("Material Request", order)
 	doc.check_permission("write")
@@ -69,11 +74,15 @@ def override_credit_limit(order: str, reason: str) -> None:
 
 @frappe.whitelist(methods=["POST"])
 def acknowledge_order(
-	order: str, accepted: bool | int | str, erp_reference: str | None = None, reason: str | None = None
+	order: str | None = None,
+	accepted: bool | int | str | None = None,
+	erp_reference: str | None = None,
+	reason: str | None = None,
 ) -> dict:
 	"""The OEM ERP's answer to an order waiting at Pending OEM Confirmation: accepted moves it to
 	Approved (its dispatch is drafted), not accepted rejects it with ``reason``. For DMS Integration
 	users (and DMS Managers). Answering again with the same outcome changes nothing."""
+	require_args(order=order, accepted=accepted)
 	require_role("DMS Integration", "DMS Manager")
 	doc = frappe.get_doc("Material Request", order)
 	doc.check_permission("write")
@@ -100,9 +109,10 @@ def acknowledge_order(
 
 
 @frappe.whitelist(methods=["POST"])
-def make_dispatch(order: str) -> str | None:
+def make_dispatch(order: str | None = None) -> str | None:
 	"""Draft the dispatch of what an approved order still has to ship (after a partial dispatch).
 	Returns the open draft if there is one. DMS Managers only."""
+	require_args(order=order)
 	require_role("DMS Manager")
 	doc = frappe.get_doc("Material Request", order)
 	doc.check_permission("read")

@@ -14,6 +14,7 @@ import json
 import frappe
 from frappe import _
 
+from dms_app.api.errors import require_args
 from dms_app.core.secondary_sales import (
 	BatchError,
 	RowError,
@@ -95,7 +96,8 @@ def upload(
 
 
 @frappe.whitelist(methods=["GET"])
-def upload_status(upload: str) -> dict:
+def upload_status(upload: str | None = None) -> dict:
+	require_args(upload=upload)
 	doc = frappe.get_doc("DMS Upload", upload)
 	doc.check_permission("read")
 	return {

@@ -11,10 +11,8 @@ from frappe.utils import flt
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
+from dms_app.api.errors import BadSignature, InvalidPayload, StaleVersion
 from dms_app.api.oem import (
-	BadSignature,
-	InvalidPayload,
-	StaleVersion,
 	update_credit,
 	update_dispatches,
 	upsert_items,

@@ -18,6 +18,7 @@ import json
 import time
 
 import frappe
+from frappe import _
 from frappe.utils import add_to_date, cint, flt, now_datetime
 
 from dms_app.core import outbox as core
@@ -311,14 +312,18 @@ def drain(deadline_seconds: float = 600.0, poll: float = 0.02) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
-def retry(names: str | list[str]) -> int:
+def retry(names: str | list[str] | None = None) -> int:
 	"""Try these messages again now (from the desk: one message, or a selection in the list).
 	Dead and Failed messages get a fresh set of attempts. DMS Managers and System Managers."""
+	from dms_app.api.errors import InvalidPayload, require_args
 	from dms_app.permissions import require_role
 
 	require_role("DMS Manager", "System Manager")
+	require_args(names=names)
 	if isinstance(names, str):
 		names = frappe.parse_json(names) if names.startswith("[") else [names]
+	if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+		frappe.throw(_("names: send a list of message names."), InvalidPayload, title=_("Invalid Payload"))
 	streams = set()
 	for name in names:
 		message = frappe.get_doc(DOCTYPE, name)
