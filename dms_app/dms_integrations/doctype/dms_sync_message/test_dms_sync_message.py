@@ -254,6 +254,38 @@ class TestOutbox(FrappeTestCase):
 				frappe.get_all(outbox.DOCTYPE, filters={"target": "WhatsApp"}, pluck="status"), ["Sent"]
 			)
 
+	def test_notifications_by_sms_through_the_sms_settings_gateway(self):
+		with FakeERP() as gateway:
+			configure("http://127.0.0.1:9/none", oem_sync_enabled=0, sms_enabled=1)
+			sms = frappe.get_single("SMS Settings")
+			sms.update(
+				{
+					"sms_gateway_url": gateway.url,
+					"message_parameter": "text",
+					"receiver_parameter": "to",
+					"use_post": 1,
+					"parameters": [],
+				}
+			)
+			sms.append("parameters", {"parameter": "Content-Type", "value": "application/json", "header": 1})
+			sms.append("parameters", {"parameter": "sender", "value": "DMSBRD"})
+			sms.save(ignore_permissions=True)
+			order = as_user(self.portal, make_primary_order, self.dist, [(ITEM, 1)])
+			as_user(
+				self.portal,
+				apply_workflow,
+				frappe.get_doc("Material Request", order.name),
+				"Submit for Approval",
+			)
+			with worker_commits_stay_in_the_test():
+				outbox.drain(deadline_seconds=10)
+			[sent] = gateway.applied_order
+			self.assertEqual((sent["to"], sent["sender"]), ("+919800000001", "DMSBRD"))
+			self.assertIn(order.name, sent["text"])
+			self.assertTrue(
+				frappe.db.exists("SMS Log", {"sent_to": "+919800000001", "message": sent["text"]})
+			)
+
 
 class TestOutboxReliability(FrappeTestCase):
 	"""1,000 messages through an ERP that is down for a while, answers 500s, answers too slowly and
