@@ -82,6 +82,13 @@ def test_next_to_send_is_the_earliest_unsent_whatever_the_row_order(statuses, rn
 		assert chosen == unsent[0]
 
 
+def test_streams_are_per_document_and_recipient():
+	assert outbox.stream_of("OEM ERP", "Sales Invoice", "S-1") == "OEM ERP|Sales Invoice|S-1"
+	assert outbox.stream_of("SMS", "Material Request", "MR-1", "+9198") != outbox.stream_of(
+		"SMS", "Material Request", "MR-1", "+9197"
+	)
+
+
 def test_idempotency_key_is_stable():
 	a = outbox.idempotency_key("OEM ERP", "Sales Invoice", "SINV-1", "submitted")
 	assert a == outbox.idempotency_key("OEM ERP", "Sales Invoice", "SINV-1", "submitted")

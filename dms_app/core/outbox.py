@@ -40,8 +40,10 @@ EVENT_HEADER = "X-DMS-Event"
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
-def stream_of(target: str, doctype: str, name: str) -> str:
-	return f"{target}|{doctype}|{name}"
+def stream_of(target: str, doctype: str, name: str, recipient: str | None = None) -> str:
+	"""Messages about one document to one target (and one recipient, for SMS and WhatsApp): a number
+	that refuses messages holds back only its own."""
+	return "|".join(filter(None, (target, doctype, name, recipient)))
 
 
 def idempotency_key(target: str, doctype: str, name: str, event: str, *extra: str) -> str:

@@ -106,7 +106,7 @@ def write(
 	"""Record a message in the current transaction; returns its name, or None if its key exists."""
 	if frappe.db.exists(DOCTYPE, {"idempotency_key": key}):
 		return None
-	stream = core.stream_of(target, reference_doctype, reference_name)
+	stream = core.stream_of(target, reference_doctype, reference_name, recipient)
 	sequence = (frappe.db.count(DOCTYPE, {"stream": stream}) or 0) + 1
 	if target == OEM_ERP:
 		payload = core.envelope(event, key, sequence, str(now_datetime()), payload)
