@@ -56,6 +56,13 @@ def as_user(user: str, fn, *args, **kwargs):
 		frappe.set_user("Administrator")
 
 
+def act(user: str, doc, action: str):
+	"""Apply a workflow ``action`` to (a fresh copy of) ``doc`` as ``user``, as the desk does."""
+	from frappe.model.workflow import apply_workflow
+
+	return as_user(user, apply_workflow, frappe.get_doc(doc.doctype, doc.name), action)
+
+
 def company() -> str:
 	return frappe.db.get_value("Company", TEST_COMPANY) or frappe.defaults.get_global_default("company")
 

@@ -5,7 +5,6 @@
 import json
 
 import frappe
-from frappe.model.workflow import apply_workflow
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import flt
 from werkzeug.test import EnvironBuilder
@@ -20,6 +19,7 @@ from dms_app.api.oem import (
 )
 from dms_app.core.outbox import sign
 from dms_app.testing import (
+	act,
 	as_user,
 	ensure_depot,
 	make_distributor,
@@ -164,13 +164,13 @@ class TestInbound(FrappeTestCase):
 		frappe.db.set_single_value("DMS Settings", "require_oem_confirmation", 0)
 		order = as_user(self.portal, make_primary_order, self.dist, [(ITEM, 2)])
 		for user, action in ((self.portal, "Submit for Approval"), (self.manager, "Approve")):
-			as_user(user, apply_workflow, frappe.get_doc("Material Request", order.name), action)
+			act(user, order, action)
 		entry = frappe.get_doc(
 			"Stock Entry", {"distributor": self.dist.name, "docstatus": 0, "add_to_transit": 1}
 		)
 		with self.assertRaises(InvalidPayload):  # not dispatched yet
 			self.call(update_dispatches, [{"stock_entry": entry.name, "status": "Booked", "version": 1}])
-		as_user(self.manager, apply_workflow, entry, "Dispatch")
+		act(self.manager, entry, "Dispatch")
 
 		update = {
 			"stock_entry": entry.name,

@@ -10,6 +10,7 @@ from frappe.utils import flt
 from dms_app.api.primary_orders import confirm_receipt, make_dispatch
 from dms_app.primary_sales.dispatch import create_dispatch
 from dms_app.testing import (
+	act,
 	as_user,
 	ensure_depot,
 	make_distributor,
@@ -50,7 +51,7 @@ class TestDispatch(FrappeTestCase):
 			(self.asm, "Approve"),
 			(self.manager, "Confirm"),
 		):
-			as_user(user, apply_workflow, frappe.get_doc("Material Request", order.name), action)
+			act(user, order, action)
 		return frappe.get_doc("Material Request", order.name)
 
 	def dispatches(self, order):
@@ -136,7 +137,7 @@ class TestDispatch(FrappeTestCase):
 		self.assertEqual(frappe.db.get_value("Stock Entry Detail", {"parent": second}, "qty"), 4)
 		self.assertEqual(as_user(self.manager, make_dispatch, order.name), second)  # the open draft again
 
-		as_user(self.manager, apply_workflow, frappe.get_doc("Stock Entry", second), "Dispatch")
+		act(self.manager, frappe.get_doc("Stock Entry", second), "Dispatch")
 		self.assertEqual(frappe.db.get_value("Material Request", order.name, "per_ordered"), 100)
 		self.assertIsNone(as_user(self.manager, make_dispatch, order.name))  # nothing left to ship
 

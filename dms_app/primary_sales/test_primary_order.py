@@ -18,6 +18,7 @@ from dms_app.primary_sales.report.primary_order_approval_time.primary_order_appr
 )
 from dms_app.primary_sales.sla import remind_and_escalate
 from dms_app.testing import (
+	act,
 	as_user,
 	ensure_depot,
 	ensure_outgoing_email_account,
@@ -29,10 +30,6 @@ from dms_app.testing import (
 
 ASM, RSM, DMS = "Area Sales Manager", "Regional Sales Manager", "DMS Manager"
 ITEM = "T-PO-ITEM"  # priced at 1,000
-
-
-def act(user, order, action):
-	return as_user(user, apply_workflow, frappe.get_doc("Material Request", order.name), action)
 
 
 class TestPrimaryOrderApproval(FrappeTestCase):

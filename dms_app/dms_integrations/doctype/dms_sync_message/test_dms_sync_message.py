@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from unittest.mock import patch
 
 import frappe
-from frappe.model.workflow import apply_workflow
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_to_date, now_datetime
 
@@ -18,6 +17,7 @@ from dms_app.core import outbox as core
 from dms_app.dms_integrations import outbox
 from dms_app.dms_integrations.fake_erp import DROP, ERROR, OK, SLOW, FakeERP
 from dms_app.testing import (
+	act,
 	as_user,
 	ensure_depot,
 	make_distributor,
@@ -110,6 +110,14 @@ class TestOutbox(FrappeTestCase):
 		doc.submit()
 		return doc
 
+	def place_order_and_deliver(self):
+		"""The distributor submits an order for approval ("order placed"); the outbox is drained."""
+		order = as_user(self.portal, make_primary_order, self.dist, [(ITEM, 1)])
+		act(self.portal, order, "Submit for Approval")
+		with worker_commits_stay_in_the_test():
+			outbox.drain(deadline_seconds=10)
+		return order
+
 	def test_nothing_is_written_while_sync_is_off(self):
 		frappe.db.set_single_value("DMS Settings", "oem_sync_enabled", 0)
 		frappe.clear_document_cache("DMS Settings", "DMS Settings")
@@ -145,7 +153,7 @@ class TestOutbox(FrappeTestCase):
 		configure("http://127.0.0.1:9/none")
 		order = as_user(self.portal, make_primary_order, self.dist, [(ITEM, 3)])
 		for user, action in ((self.portal, "Submit for Approval"), (self.asm, "Approve")):
-			as_user(user, apply_workflow, frappe.get_doc("Material Request", order.name), action)
+			act(user, order, action)
 		[approved] = messages("Material Request", order.name)
 		self.assertEqual(approved.event, "primary_order.approved")
 		self.assertEqual(
@@ -238,15 +246,7 @@ class TestOutbox(FrappeTestCase):
 				}
 			)
 			settings.save(ignore_permissions=True)
-			order = as_user(self.portal, make_primary_order, self.dist, [(ITEM, 1)])
-			as_user(
-				self.portal,
-				apply_workflow,
-				frappe.get_doc("Material Request", order.name),
-				"Submit for Approval",
-			)
-			with worker_commits_stay_in_the_test():
-				outbox.drain(deadline_seconds=10)
+			order = self.place_order_and_deliver()
 			[sent] = provider.applied_order
 			self.assertEqual(sent["to"], "+919800000001")
 			self.assertIn(order.name, sent["text"]["body"])
@@ -270,15 +270,7 @@ class TestOutbox(FrappeTestCase):
 			sms.append("parameters", {"parameter": "Content-Type", "value": "application/json", "header": 1})
 			sms.append("parameters", {"parameter": "sender", "value": "DMSBRD"})
 			sms.save(ignore_permissions=True)
-			order = as_user(self.portal, make_primary_order, self.dist, [(ITEM, 1)])
-			as_user(
-				self.portal,
-				apply_workflow,
-				frappe.get_doc("Material Request", order.name),
-				"Submit for Approval",
-			)
-			with worker_commits_stay_in_the_test():
-				outbox.drain(deadline_seconds=10)
+			order = self.place_order_and_deliver()
 			[sent] = gateway.applied_order
 			self.assertEqual((sent["to"], sent["sender"]), ("+919800000001", "DMSBRD"))
 			self.assertIn(order.name, sent["text"])
