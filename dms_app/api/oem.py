@@ -14,6 +14,8 @@ Order acknowledgement is ``dms_app.api.primary_orders.acknowledge_order``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import frappe
 from frappe import _
 
@@ -54,9 +56,11 @@ def _parse(records, spec, key: str) -> list[dict]:
 	return clean
 
 
-def _require_known(doctype: str, names: set[str]) -> None:
-	found = set(frappe.get_all(doctype, filters={"name": ["in", list(names)]}, pluck="name"))
-	missing = sorted(names - found)
+def _require_known(doctype: str, names: set[str], found: Iterable[str] | None = None) -> None:
+	"""404 naming every one of ``names`` that does not exist (``found``: the names already read)."""
+	if found is None:
+		found = frappe.get_all(doctype, filters={"name": ["in", list(names)]}, pluck="name")
+	missing = sorted(names - set(found))
 	if missing:
 		frappe.throw(
 			_("Unknown {0}: {1}").format(_(doctype), ", ".join(missing[:20])),
@@ -212,7 +216,6 @@ def update_credit(distributors=None) -> list[dict]:
 				InvalidPayload,
 				title=_("Invalid Payload"),
 			)
-	_require_known("Distributor", {r["distributor"] for r in records})
 	stored = dict(
 		frappe.get_all(
 			"Distributor",
@@ -221,6 +224,7 @@ def update_credit(distributors=None) -> list[dict]:
 			as_list=True,
 		)
 	)
+	_require_known("Distributor", {r["distributor"] for r in records}, stored)
 	order = {
 		r["distributor"]: inbound.compare_versions(r["version"], stored.get(r["distributor"]))
 		for r in records
@@ -248,7 +252,6 @@ def update_dispatches(dispatches=None) -> list[dict]:
 	_authorise()
 	require_args(dispatches=dispatches)
 	records = _parse(dispatches, inbound.DISPATCH, "stock_entry")
-	_require_known("Stock Entry", {r["stock_entry"] for r in records})
 	entries = {
 		e.name: e
 		for e in frappe.get_all(
@@ -257,6 +260,7 @@ def update_dispatches(dispatches=None) -> list[dict]:
 			fields=["name", "distributor", "add_to_transit", "docstatus", "dms_logistics_version"],
 		)
 	}
+	_require_known("Stock Entry", {r["stock_entry"] for r in records}, entries)
 	not_dispatches = [
 		n for n, e in entries.items() if not (e.distributor and e.add_to_transit and e.docstatus == 1)
 	]

@@ -21,9 +21,11 @@ import frappe
 from frappe import _
 from frappe.utils import add_to_date, cint, flt, now_datetime
 
+from dms_app.api.errors import InvalidPayload, require_args
 from dms_app.core import outbox as core
 from dms_app.core.outbox import DEAD, FAILED, OEM_ERP, PENDING, SENT, SMS, WHATSAPP, Queued
 from dms_app.dms_integrations.transport import Result, perform
+from dms_app.permissions import require_role
 
 DOCTYPE = "DMS Sync Message"
 MASKED_HEADERS = ("Authorization", core.SIGNATURE_HEADER)
@@ -203,7 +205,8 @@ def attempt(name: str, config: dict, policy: dict) -> str:
 	try:
 		request = _request(message, config)
 	except Exception as e:  # a broken configuration: say so on the message, keep it for a retry
-		request, result = None, Result(None, "", f"{type(e).__name__}: {e}", 0.0)
+		request = core.Request("POST", "", {})
+		result = Result(None, "", f"{type(e).__name__}: {e}", 0.0)
 	else:
 		result = perform(request, policy["timeout"])
 	attempts = cint(message.attempts) + 1
@@ -229,10 +232,8 @@ def attempt(name: str, config: dict, policy: dict) -> str:
 	return status
 
 
-def _log(message, request: core.Request | None, result: Result, status: str) -> None:
-	headers = {
-		k: ("***" if k in MASKED_HEADERS else v) for k, v in (request.headers if request else {}).items()
-	}
+def _log(message, request: core.Request, result: Result, status: str) -> None:
+	headers = {k: ("***" if k in MASKED_HEADERS else v) for k, v in request.headers.items()}
 	frappe.get_doc(
 		{
 			"doctype": "Integration Request",
@@ -240,13 +241,9 @@ def _log(message, request: core.Request | None, result: Result, status: str) -> 
 			"request_description": message.event,
 			"request_id": message.idempotency_key[:140],
 			"status": "Completed" if status == SENT else "Failed",
-			"url": request.url if request else None,
+			"url": request.url,
 			"request_headers": json.dumps(headers, indent=1),
-			"data": (
-				request.body.decode(errors="replace")
-				if request and request.body
-				else json.dumps(request.params if request else {})
-			),
+			"data": request.body.decode(errors="replace") if request.body else json.dumps(request.params),
 			"output": result.body,
 			"error": result.error,
 			"reference_doctype": DOCTYPE,
@@ -308,9 +305,6 @@ def drain(deadline_seconds: float = 600.0, poll: float = 0.02) -> dict:
 def retry(names: str | list[str] | None = None) -> int:
 	"""Try these messages again now (from the desk: one message, or a selection in the list).
 	Dead and Failed messages get a fresh set of attempts. DMS Managers and System Managers."""
-	from dms_app.api.errors import InvalidPayload, require_args
-	from dms_app.permissions import require_role
-
 	require_role("DMS Manager", "System Manager")
 	require_args(names=names)
 	if isinstance(names, str):
