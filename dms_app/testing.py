@@ -187,6 +187,67 @@ def receive_stock(item_code: str, warehouse: str, qty: float, rate: float = 100,
 	return entry.name
 
 
+def purge_distributor(code: str, items: tuple[str, ...] = ()) -> None:
+	"""Remove, and commit the removal of, a distributor that a test had to commit (because other database
+	connections had to see it): its sales and stock receipts with their ledger entries, uploads, item
+	mappings, retailers, warehouses and own customer, and the given ``items``.
+
+	Transactions are deleted, not cancelled: a cancellation would leave reversing entries, reposts and
+	comments behind. ERPNext deletes a deleted transaction's stock, GL and payment ledger entries with it
+	when Accounts Settings say so."""
+	frappe.db.rollback()
+	frappe.set_user("Administrator")
+	customer = frappe.db.get_value("Distributor", code, "customer")
+	warehouses = frappe.get_all("Warehouse", filters={"distributor": code}, pluck="name")
+	vouchers = [
+		(doctype, name)
+		for doctype in ("Sales Invoice", "Delivery Note")
+		for name in frappe.get_all(
+			doctype, filters={"distributor": code}, pluck="name", order_by="creation desc"
+		)
+	] + [
+		("Stock Entry", name)
+		for name in frappe.get_all(
+			"Stock Ledger Entry",
+			filters={"warehouse": ["in", warehouses or [""]], "voucher_type": "Stock Entry"},
+			pluck="voucher_no",
+			distinct=True,
+		)
+	]
+	keep = frappe.db.get_single_value("Accounts Settings", "delete_linked_ledger_entries")
+	frappe.db.set_single_value("Accounts Settings", "delete_linked_ledger_entries", 1)
+	try:
+		for doctype, name in vouchers:
+			# Frappe deletes a document's Workflow Actions without their child rows
+			actions = {"reference_doctype": doctype, "reference_name": name}
+			frappe.db.delete(
+				"Workflow Action Permitted Role",
+				{"parent": ["in", frappe.get_all("Workflow Action", actions, pluck="name") or [""]]},
+			)
+			frappe.db.set_value(doctype, name, "docstatus", 2, update_modified=False)
+			_delete(doctype, name)
+	finally:
+		frappe.db.set_single_value("Accounts Settings", "delete_linked_ledger_entries", keep)
+	frappe.db.delete("Bin", {"warehouse": ["in", warehouses or [""]]})
+	for doctype in ("DMS Upload", "DMS Item Mapping", "Customer"):
+		for name in frappe.get_all(doctype, filters={"distributor": code}, pluck="name"):
+			_delete(doctype, name)
+	_delete("Distributor", code)
+	for name in warehouses:
+		_delete("Warehouse", name)
+	_delete("Customer", customer)
+	for item in items:
+		_delete("Item", item)
+	frappe.db.commit()
+
+
+def _delete(doctype: str, name: str | None) -> None:
+	if name and frappe.db.exists(doctype, name):
+		frappe.delete_doc(doctype, name, force=True, ignore_permissions=True, delete_permanently=True)
+		# Frappe's "deleted" feed entry
+		frappe.db.delete("Comment", {"comment_type": "Deleted", "subject": f"{doctype} {name}"})
+
+
 def ensure_outgoing_email_account() -> str:
 	"""A default outgoing Email Account, so mail is queued (Frappe does not send it under tests)."""
 	name = frappe.db.get_value("Email Account", {"default_outgoing": 1})

@@ -141,26 +141,40 @@ def _ingest_one(context: BatchContext, invoice: InvoiceIn, upload: str | None) -
 	except RowRejected as e:
 		frappe.db.rollback(save_point="dms_invoice")
 		return {"external_ref": ref, "status": "rejected", "errors": [x.as_dict() for x in e.errors]}
-	except frappe.DuplicateEntryError:
+	except (frappe.DuplicateEntryError, frappe.UniqueValidationError) as e:
 		frappe.db.rollback(save_point="dms_invoice")
+		frappe.clear_messages()
+		# Another upload of this reference got there first and the unique index on (distributor, reference)
+		# refused this one. Its invoice is committed but may be newer than this transaction's snapshot:
+		# only a locking read is sure to see it.
 		existing = frappe.db.get_value(
-			"Sales Invoice", {"distributor": context.distributor.name, "dms_external_ref": ref}
+			"Sales Invoice",
+			{"distributor": context.distributor.name, "dms_external_ref": ref},
+			for_update=True,
 		)
-		return {"external_ref": ref, "status": "duplicate", "sales_invoice": existing}
+		if existing:
+			return {"external_ref": ref, "status": "duplicate", "sales_invoice": existing}
+		# something else this invoice makes, e.g. a new retailer that another upload created at the same time
+		what = " ".join(arg for arg in e.args[:2] if isinstance(arg, str)) or _("A record")
+		message = _("{0} was created by another upload at the same time; post this invoice again.")
+		return _rejected(ref, "invoice", message.format(what))
 	except Exception as e:
 		frappe.db.rollback(save_point="dms_invoice")
 		frappe.clear_messages()
 		if not isinstance(e, frappe.ValidationError | frappe.PermissionError):
 			raise
-		message = frappe.utils.strip_html(str(e) or e.__class__.__name__)
-		return {
-			"external_ref": ref,
-			"status": "rejected",
-			"errors": [RowError(ref, None, "invoice", message).as_dict()],
-		}
+		return _rejected(ref, "invoice", frappe.utils.strip_html(str(e) or e.__class__.__name__))
 	frappe.db.release_savepoint("dms_invoice")
 	context.existing[ref] = doc.name
 	return {"external_ref": ref, "status": "created", "sales_invoice": doc.name}
+
+
+def _rejected(ref: str, field: str, message: str) -> dict:
+	return {
+		"external_ref": ref,
+		"status": "rejected",
+		"errors": [RowError(ref, None, field, message).as_dict()],
+	}
 
 
 def _build(context: BatchContext, invoice: InvoiceIn, upload: str | None):

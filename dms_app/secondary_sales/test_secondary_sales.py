@@ -2,6 +2,7 @@
 # License: MIT. See license.txt
 """Secondary sales: direct invoices and the bulk upload API (JSON, CSV, Tally XML)."""
 
+import threading
 from pathlib import Path
 from unittest.mock import patch
 
@@ -9,9 +10,17 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import flt
 
+from dms_app.api import secondary_sales as upload_api
 from dms_app.api.secondary_sales import upload, upload_status
 from dms_app.secondary_sales import ingest
-from dms_app.testing import as_user, make_distributor, make_item, make_user, receive_stock
+from dms_app.testing import (
+	as_user,
+	make_distributor,
+	make_item,
+	make_user,
+	purge_distributor,
+	receive_stock,
+)
 
 DATA = Path(frappe.get_app_path("dms_app")).parent / "tests" / "data"
 ITEMS = {"Neem Soap 100g": "T-SS-SOAP", "Assam Tea 250g": "T-SS-TEA", "Mustard Oil 1L": "T-SS-OIL"}
@@ -304,3 +313,76 @@ class TestSecondaryInvoiceRules(FrappeTestCase):
 		credit.insert()
 		credit.submit()
 		self.assertEqual(stock(self.dist.warehouse, "T-SS-SOAP"), 5)
+
+
+class TestRacingUploads(FrappeTestCase):
+	"""The same batch posted twice at once, by two requests with their own database connections."""
+
+	CODE, ITEM = "T-SS-RACE", "T-SS-RACE-SOAP"
+
+	def test_same_batch_posted_twice_at_once_makes_one_invoice(self):
+		# the two requests run in their own connections and commit, so the test commits too, and cleans up
+		self.addCleanup(purge_distributor, self.CODE, items=(self.ITEM,))
+		dist = make_distributor(self.CODE)
+		make_item(self.ITEM)
+		receive_stock(self.ITEM, dist.warehouse, 100, posting_date=STOCK_DATE)
+		retailer("T-SS Race Shop", dist, tax_id="27RACES0000R1Z5")
+		frappe.db.commit()
+		batch = [
+			{
+				"external_ref": "R-1",
+				"posting_date": "2026-11-05",
+				"retailer": {"tax_id": "27RACES0000R1Z5"},
+				"lines": [{"item_code": self.ITEM, "qty": 10, "rate": 25}],
+			}
+		]
+
+		site, sites_path = frappe.local.site, frappe.local.sites_path
+		both_read = threading.Barrier(2, timeout=30)
+		read_batch = upload_api.read_batch
+		results, references_seen = [], []
+
+		def read_batch_together(*args, **kwargs):
+			# Both requests have read the database (the distributor) before either writes: each one's
+			# snapshot predates the other's invoice, so neither can see that invoice when it checks the
+			# reference. Only the database itself can stop the second invoice.
+			both_read.wait()
+			return read_batch(*args, **kwargs)
+
+		class SeenContext(ingest.BatchContext):
+			def __init__(self, *args, **kwargs):
+				super().__init__(*args, **kwargs)
+				references_seen.append(dict(self.existing))
+
+		def post():
+			frappe.init(site=site, sites_path=sites_path)
+			frappe.connect()
+			try:
+				results.append(upload(distributor=self.CODE, invoices=batch))
+				frappe.db.commit()
+			except Exception as e:
+				frappe.db.rollback()
+				results.append(e)
+			finally:
+				frappe.destroy()
+
+		with (
+			patch.object(upload_api, "read_batch", read_batch_together),
+			patch.object(ingest, "BatchContext", SeenContext),
+		):
+			threads = [threading.Thread(target=post) for _ in range(2)]
+			for thread in threads:
+				thread.start()
+			for thread in threads:
+				thread.join(timeout=120)
+
+		self.assertEqual(len(results), 2, results)
+		self.assertEqual(references_seen, [{}, {}])  # both checked the reference and found no invoice
+		rows = sorted((r["results"][0] for r in results if isinstance(r, dict)), key=lambda r: r["status"])
+		self.assertEqual([r["status"] for r in rows], ["created", "duplicate"], results)
+		self.assertEqual(rows[1]["sales_invoice"], rows[0]["sales_invoice"])
+		self.assertEqual(
+			frappe.get_all("Sales Invoice", filters={"distributor": self.CODE}, pluck="name"),
+			[rows[0]["sales_invoice"]],
+		)
+		self.assertEqual(stock(dist.warehouse, self.ITEM), 90)
