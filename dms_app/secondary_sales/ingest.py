@@ -9,6 +9,8 @@ references are read once per batch, not per invoice.
 import json
 
 import frappe
+from erpnext.accounts.doctype.accounting_period.accounting_period import ClosedAccountingPeriod
+from erpnext.accounts.utils import FiscalYearError
 from frappe import _
 from frappe.utils import cint, flt
 
@@ -16,6 +18,9 @@ from dms_app.core.secondary_sales import InvoiceIn, Retailer, RowError, match_re
 
 SYNC_LIMIT = 50  # larger batches run as a background job
 PROGRESS_EVERY = 25
+
+# ERPNext errors about one field of the invoice as a whole, reported against that field
+ERROR_FIELDS = ((ClosedAccountingPeriod, "posting_date"), (FiscalYearError, "posting_date"))
 
 
 class BatchContext:
@@ -163,7 +168,8 @@ def _ingest_one(context: BatchContext, invoice: InvoiceIn, upload: str | None) -
 		frappe.clear_messages()
 		if not isinstance(e, frappe.ValidationError | frappe.PermissionError):
 			raise
-		return _rejected(ref, "invoice", frappe.utils.strip_html(str(e) or e.__class__.__name__))
+		field = next((field for error, field in ERROR_FIELDS if isinstance(e, error)), "invoice")
+		return _rejected(ref, field, frappe.utils.strip_html(str(e) or e.__class__.__name__))
 	frappe.db.release_savepoint("dms_invoice")
 	context.existing[ref] = doc.name
 	return {"external_ref": ref, "status": "created", "sales_invoice": doc.name}

@@ -186,6 +186,7 @@ class TestSecondarySales(FrappeTestCase):
 				self.assertEqual(row["status"], "rejected")
 				self.assertTrue(row["errors"][0]["message"])
 		self.assertEqual(by_ref["M-ZERO"][0]["errors"][0]["field"], "qty")
+		self.assertEqual(by_ref["M-OLD"][0]["errors"][0]["field"], "posting_date")
 		self.assertEqual(by_ref["M-UNKNOWN-ITEM"][0]["errors"][0]["line"], 1)
 		self.assertIn("another distributor", by_ref["M-FOREIGN"][0]["errors"][0]["message"])
 		self.assertEqual(frappe.db.count("Sales Invoice", {"distributor": self.dist.name}), before + 2)
@@ -193,6 +194,53 @@ class TestSecondarySales(FrappeTestCase):
 		self.assertFalse(
 			frappe.db.exists("Sales Invoice", {"dms_external_ref": ["like", "M-%"], "docstatus": 0})
 		)
+
+	def test_invoice_in_a_closed_accounting_period_is_refused_and_the_rest_created(self):
+		period = frappe.get_doc(
+			{
+				"doctype": "Accounting Period",
+				"period_name": "T-SS Closed Fortnight",
+				"company": self.dist.company,
+				"start_date": "2026-11-10",
+				"end_date": "2026-11-20",
+				"closed_documents": [{"document_type": "Sales Invoice", "closed": 1}],
+			}
+		).insert()
+		self.addCleanup(frappe.delete_doc, "Accounting Period", period.name, force=True)
+		closed = {
+			**json_batch(("C-CLOSED",))[0],
+			"posting_date": "2026-11-12",
+			"retailer": {"name": "T-SS Closed Period Mart"},  # new: it would be created with the invoice
+		}
+		before = stock(self.dist.warehouse, "T-SS-SOAP")
+		ledgers = {doctype: frappe.db.count(doctype) for doctype in ("GL Entry", "Stock Ledger Entry")}
+
+		result = self.post(
+			distributor=self.dist.name,
+			invoices=[*json_batch(("C-OPEN-1",)), closed, *json_batch(("C-OPEN-2",))],
+		)
+
+		by_ref = {row["external_ref"]: row for row in result["results"]}
+		self.assertEqual(
+			{ref: row["status"] for ref, row in by_ref.items()},
+			{"C-OPEN-1": "created", "C-CLOSED": "rejected", "C-OPEN-2": "created"},
+		)
+		[error] = by_ref["C-CLOSED"]["errors"]
+		self.assertEqual(
+			(error["invoice"], error["line"], error["field"]), ("C-CLOSED", None, "posting_date")
+		)
+		self.assertIn(f"closed Accounting Period {period.name}", error["message"])
+		# nothing of the refused invoice is left: no invoice, no retailer, no stock or ledger entries
+		self.assertFalse(frappe.db.exists("Sales Invoice", {"dms_external_ref": "C-CLOSED"}))
+		self.assertFalse(frappe.db.exists("Customer", {"customer_name": "T-SS Closed Period Mart"}))
+		self.assertEqual(stock(self.dist.warehouse, "T-SS-SOAP"), before - 20)
+		created = [by_ref[ref]["sales_invoice"] for ref in ("C-OPEN-1", "C-OPEN-2")]
+		for doctype, count in ledgers.items():
+			with self.subTest(doctype=doctype):
+				self.assertEqual(
+					frappe.db.count(doctype) - count,
+					frappe.db.count(doctype, {"voucher_no": ["in", created]}),
+				)
 
 	def test_tally_file_imports_to_the_same_invoices_as_csv(self):
 		dist = make_distributor("T-SS-TALLY")
