@@ -311,6 +311,10 @@ class TestSecondarySales(FrappeTestCase):
 
 
 class TestSecondaryInvoiceRules(FrappeTestCase):
+	"""A distributor's sales to its retailers, as Sales Invoices that move stock."""
+
+	doctype = "Sales Invoice"
+
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -320,10 +324,10 @@ class TestSecondaryInvoiceRules(FrappeTestCase):
 		receive_stock("T-SS-SOAP", cls.dist.warehouse, 5, posting_date=STOCK_DATE)
 		cls.retailer = retailer("T-SS Rule Shop", cls.dist)
 
-	def invoice(self, **fields):
+	def sale(self, **fields):
 		return frappe.get_doc(
 			{
-				"doctype": "Sales Invoice",
+				"doctype": self.doctype,
 				"company": self.dist.company,
 				"customer": fields.pop("customer", self.retailer),
 				"distributor": self.dist.name,
@@ -340,27 +344,33 @@ class TestSecondaryInvoiceRules(FrappeTestCase):
 
 	def test_only_own_warehouse(self):
 		with self.assertRaisesRegex(frappe.ValidationError, "not a warehouse of distributor"):
-			self.invoice(warehouse=self.other.warehouse).insert()
+			self.sale(warehouse=self.other.warehouse).insert()
 
 	def test_only_own_retailers(self):
 		with self.assertRaisesRegex(frappe.ValidationError, "not a retailer of distributor"):
-			self.invoice(customer=retailer("T-SS Foreign Shop", self.other)).insert()
+			self.sale(customer=retailer("T-SS Foreign Shop", self.other)).insert()
 
 	def test_never_negative_stock(self):
-		doc = self.invoice(qty=6).insert()
+		doc = self.sale(qty=6).insert()
 		with self.assertRaisesRegex(frappe.ValidationError, "has only"):
 			doc.submit()
 
 	def test_return_restores_stock(self):
-		sale = self.invoice(qty=2).insert()
+		sale = self.sale(qty=2).insert()
 		sale.submit()
 		self.assertEqual(stock(self.dist.warehouse, "T-SS-SOAP"), 3)
 		from erpnext.controllers.sales_and_purchase_return import make_return_doc
 
-		credit = make_return_doc("Sales Invoice", sale.name)
+		credit = make_return_doc(self.doctype, sale.name)
 		credit.insert()
 		credit.submit()
 		self.assertEqual(stock(self.dist.warehouse, "T-SS-SOAP"), 5)
+
+
+class TestSecondaryDeliveryNoteRules(TestSecondaryInvoiceRules):
+	"""The same rules when the distributor delivers to a retailer with a Delivery Note."""
+
+	doctype = "Delivery Note"
 
 
 class TestRacingUploads(FrappeTestCase):
