@@ -154,8 +154,63 @@ _logistics_fields = [
 	],
 ]
 
+
+# Trade schemes (dms_app.schemes.engine): what the schemes gave a document, kept on it so the ledger
+# written on submit records exactly what the buyer saw.
+def _scheme_fields(insert_after: str) -> list[dict]:
+	return [
+		_field("dms_coupon_code", "Data", "Scheme Coupon Code", insert_after),
+		_field(
+			"dms_scheme_discount",
+			"Currency",
+			"Scheme Discount",
+			"dms_coupon_code",
+			read_only=1,
+			no_copy=1,
+			description="Total given by DMS Schemes: line discounts and the bill discount.",
+		),
+		_field(
+			"dms_scheme_bill_discount",
+			"Currency",
+			"Scheme Bill Discount",
+			"dms_scheme_discount",
+			read_only=1,
+			no_copy=1,
+			hidden=1,
+		),
+		_field(
+			"dms_scheme_benefits",
+			"JSON",
+			"Scheme Benefits",
+			"dms_scheme_bill_discount",
+			read_only=1,
+			no_copy=1,
+			hidden=1,
+		),
+	]
+
+
+def _scheme_row_fields(insert_after: str) -> list[dict]:
+	return [
+		_field("dms_scheme", "Link", "Free Under Scheme", insert_after, options="DMS Scheme", read_only=1),
+		_field("dms_scheme_discount", "Currency", "Scheme Discount", "dms_scheme", read_only=1, no_copy=1),
+		_field(
+			"dms_base_rate",
+			"Currency",
+			"Rate Before Schemes",
+			"dms_scheme_discount",
+			read_only=1,
+			hidden=1,
+			no_copy=1,
+		),
+	]
+
+
 CUSTOM_FIELDS: dict[str, list[dict]] = {
-	"Material Request": _on_transaction("material_request_type") + _primary_order_fields,
+	"Material Request": _on_transaction("material_request_type")
+	+ _primary_order_fields
+	+ _scheme_fields("distributor"),
+	"Material Request Item": _scheme_row_fields("amount"),
 	"Stock Entry": [
 		*_on_transaction("stock_entry_type"),
 		_field(
@@ -190,8 +245,11 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 			read_only=1,
 			no_copy=1,
 		),
+		*_scheme_fields("dms_upload"),
 	],
-	"Delivery Note": _on_transaction("customer"),
+	"Sales Invoice Item": _scheme_row_fields("discount_amount"),
+	"Delivery Note": _on_transaction("customer") + _scheme_fields("distributor"),
+	"Delivery Note Item": _scheme_row_fields("discount_amount"),
 	"Sales Order": _on_transaction("customer"),
 	"Item": [
 		_field(

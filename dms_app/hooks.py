@@ -29,6 +29,8 @@ _distributor_scoped = (
 	"Sales Order",
 	"DMS Upload",
 	"DMS Item Mapping",
+	"DMS Scheme Claim",
+	"DMS Scheme Ledger Entry",
 )
 
 permission_query_conditions = {
@@ -48,14 +50,25 @@ doctype_js = {"Material Request": "public/js/material_request.js"}
 # Documents
 # ---------
 _outbox = "dms_app.dms_integrations.events"
+_schemes = "dms_app.schemes.engine"
+_schemes_loyalty = "dms_app.schemes.loyalty"
 doc_events = {
+	"Customer": {"validate": f"{_schemes_loyalty}.enrol"},
 	"Material Request": {
 		"validate": "dms_app.primary_sales.orders.validate",
 		"on_update": f"{_outbox}.on_order_update",
 		"before_submit": "dms_app.primary_sales.dispatch.before_order_submit",
-		"on_submit": ["dms_app.primary_sales.dispatch.on_order_submit", f"{_outbox}.on_order_submit"],
-		"before_cancel": "dms_app.primary_sales.orders.before_cancel",
-		"on_cancel": ["dms_app.primary_sales.dispatch.on_order_cancel", f"{_outbox}.on_order_cancel"],
+		"on_submit": [
+			f"{_schemes}.record",
+			"dms_app.primary_sales.dispatch.on_order_submit",
+			f"{_outbox}.on_order_submit",
+		],
+		"before_cancel": ["dms_app.primary_sales.orders.before_cancel", f"{_schemes}.before_cancel"],
+		"on_cancel": [
+			"dms_app.primary_sales.dispatch.on_order_cancel",
+			f"{_schemes}.reverse",
+			f"{_outbox}.on_order_cancel",
+		],
 	},
 	"Stock Entry": {
 		"before_submit": "dms_app.primary_sales.dispatch.before_stock_entry_submit",
@@ -64,18 +77,28 @@ doc_events = {
 	},
 	**{
 		doctype: {
+			"before_validate": f"{_schemes}.before_validate",
 			"validate": "dms_app.secondary_sales.invoices.validate",
 			"before_submit": "dms_app.secondary_sales.invoices.before_submit",
-			"on_submit": f"{_outbox}.on_sale_submit",
-			"on_cancel": ["dms_app.secondary_sales.invoices.on_cancel", f"{_outbox}.on_cancel"],
+			"on_submit": [f"{_schemes}.record", f"{_outbox}.on_sale_submit"],
+			"before_cancel": f"{_schemes}.before_cancel",
+			"on_cancel": [
+				"dms_app.secondary_sales.invoices.on_cancel",
+				f"{_schemes}.reverse",
+				f"{_outbox}.on_cancel",
+			],
 		}
 		for doctype in ("Sales Invoice", "Delivery Note")
 	},
 }
 
+# Secondary sales are priced by the DMS Schemes (see dms_app.secondary_sales.invoices.validate).
+dms_secondary_sale_validate = [f"{_schemes}.apply_to_sale"]
+
 # Scheduled Tasks
 # ---------------
 scheduler_events = {
 	"hourly": ["dms_app.primary_sales.sla.remind_and_escalate"],
+	"daily": ["dms_app.schemes.period.settle_periods"],
 	"cron": {"* * * * *": ["dms_app.dms_integrations.outbox.sweep"]},
 }

@@ -218,9 +218,21 @@ ORDER_FIELDS = (
 	"schedule_date",
 	"workflow_state",
 	"dms_order_value",
+	"dms_scheme_discount",
 	"dms_erp_reference",
 )
-ORDER_ITEM_FIELDS = ("item_code", "qty", "uom", "stock_qty", "stock_uom", "rate", "amount", "warehouse")
+ORDER_ITEM_FIELDS = (
+	"item_code",
+	"qty",
+	"uom",
+	"stock_qty",
+	"stock_uom",
+	"rate",
+	"amount",
+	"warehouse",
+	"dms_scheme",
+	"dms_scheme_discount",
+)
 
 DISPATCH_FIELDS = (
 	"name",
@@ -254,6 +266,7 @@ INVOICE_FIELDS = (
 	"customer",
 	"posting_date",
 	"dms_external_ref",
+	"dms_scheme_discount",
 	"is_return",
 	"return_against",
 	"currency",
@@ -271,8 +284,33 @@ INVOICE_ITEM_FIELDS = (
 	"discount_percentage",
 	"discount_amount",
 	"amount",
+	"dms_scheme",
+	"dms_scheme_discount",
 	"warehouse",
 	"batch_no",
+)
+
+CLAIM_FIELDS = (
+	"name",
+	"company",
+	"distributor",
+	"scheme",
+	"from_date",
+	"to_date",
+	"total_amount",
+	"settlement",
+	"credit_note",
+	"journal_entry",
+)
+CLAIM_LINE_FIELDS = (
+	"voucher_type",
+	"voucher_no",
+	"posting_date",
+	"retailer",
+	"item_code",
+	"free_item",
+	"free_qty",
+	"value",
 )
 
 DOCUMENT_FIELDS = {
@@ -280,6 +318,7 @@ DOCUMENT_FIELDS = {
 	"Stock Entry": (DISPATCH_FIELDS, DISPATCH_ITEM_FIELDS),
 	"Sales Invoice": (INVOICE_FIELDS, INVOICE_ITEM_FIELDS),
 	"Delivery Note": (INVOICE_FIELDS, INVOICE_ITEM_FIELDS),
+	"DMS Scheme Claim": (CLAIM_FIELDS, CLAIM_LINE_FIELDS),
 }
 
 

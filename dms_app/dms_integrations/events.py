@@ -5,7 +5,9 @@ OEM ERP events (payload version 1, see dms_app.core.outbox):
   Confirmation, or Approved when no confirmation is asked), ``primary_order.cancelled``;
 - ``stock_entry.submitted`` / ``stock_entry.cancelled`` for a distributor's dispatches and receipts;
 - ``secondary_sale.submitted`` / ``secondary_sale.cancelled`` for Sales Invoices,
-  ``delivery_note.submitted`` / ``delivery_note.cancelled`` for Delivery Notes.
+  ``delivery_note.submitted`` / ``delivery_note.cancelled`` for Delivery Notes;
+- ``scheme_claim.approved`` / ``scheme_claim.cancelled`` for distributors' scheme claims
+  (sent by dms_app.schemes.doctype.dms_scheme_claim).
 Messages to the distributor's mobile (SMS / WhatsApp): order placed, approved, dispatched.
 """
 
@@ -24,6 +26,7 @@ EVENT_PREFIX = {
 	"Stock Entry": "stock_entry",
 	"Sales Invoice": "secondary_sale",
 	"Delivery Note": "delivery_note",
+	"DMS Scheme Claim": "scheme_claim",
 }
 
 
@@ -32,7 +35,8 @@ def send_document(doc, event: str) -> None:
 	if OEM_ERP not in enabled_targets():
 		return
 	name = f"{EVENT_PREFIX[doc.doctype]}.{event}"
-	payload = core.document_payload(doc.doctype, doc.as_dict(), [i.as_dict() for i in doc.items])
+	rows = doc.get("lines") if doc.doctype == "DMS Scheme Claim" else doc.items
+	payload = core.document_payload(doc.doctype, doc.as_dict(), [row.as_dict() for row in rows])
 	key = core.idempotency_key(OEM_ERP, doc.doctype, doc.name, event)
 	write(OEM_ERP, doc.doctype, doc.name, name, payload, key, distributor=doc.distributor)
 

@@ -26,6 +26,7 @@ from dms_app.core.primary_order import (
 )
 from dms_app.distribution.settings import get_settings
 from dms_app.primary_sales.approval_rules import describe, load_rules, territory_path
+from dms_app.schemes import engine as schemes
 
 
 class ConcurrentApprovalError(frappe.ValidationError):
@@ -55,7 +56,7 @@ def prepare(doc):
 	distributor = frappe.db.get_value(
 		"Distributor",
 		doc.distributor,
-		["name", "status", "company", "warehouse", "territory", "default_price_list"],
+		["name", "status", "company", "warehouse", "territory", "default_price_list", "customer"],
 		as_dict=True,
 	)
 	if distributor.status != "Active":
@@ -78,8 +79,11 @@ def prepare(doc):
 	doc.material_request_type = "Material Transfer"
 	doc.set_from_warehouse = settings.oem_depot_warehouse
 	doc.set_warehouse = doc.set_warehouse or distributor.warehouse
+	schemes.drop_free_rows(doc)
 	_check_lines(doc, territory_path(distributor.territory))
 	_price_lines(doc, distributor.default_price_list or settings.default_price_list)
+	schemes.apply_to_order(doc, distributor)
+	doc.dms_order_value = flt(doc.dms_order_value) - flt(doc.dms_scheme_discount)
 	steps = route(describe(doc, distributor.territory), load_rules())
 	doc.dms_approval_route = json.dumps([asdict(step) for step in steps])
 

@@ -6,7 +6,11 @@ transitions, workflow_state_field). ``install_workflows`` creates or updates the
 
 import frappe
 
-WORKFLOW_MODULES: list[str] = ["dms_app.workflows.primary_order", "dms_app.workflows.dispatch"]
+WORKFLOW_MODULES: list[str] = [
+	"dms_app.workflows.primary_order",
+	"dms_app.workflows.dispatch",
+	"dms_app.workflows.scheme_claim",
+]
 
 
 def transition(state, action, next_state, allowed, condition=None, self_approval=True) -> dict:

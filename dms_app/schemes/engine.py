@@ -1,0 +1,543 @@
+"""DMS Schemes on documents: load the active schemes, price a document with dms_app.core.schemes, write
+what it earned into the document, and on submit into the scheme ledger and the schemes' budgets.
+
+* Secondary sales (a distributor's Sales Invoice or Delivery Note) are priced by :func:`apply_to_sale`,
+  called from the ``dms_secondary_sale_validate`` hook on every validate. Line discounts lower the
+  row's rate, free goods become rows at rate 0 marked with their scheme, a bill-value discount goes
+  into the document's additional discount. ERPNext's own pricing rules are switched off on these
+  documents (:func:`before_validate`): the schemes are their pricing.
+* Primary orders (a distributor's Material Request) are priced by :func:`apply_to_order` while they
+  are drafts. The rate stays the OEM's list price; the discount is recorded on the rows and header
+  for the OEM ERP, free goods are added as rows so they are dispatched with the order.
+* Every benefit is kept on the document (``dms_scheme_benefits``); :func:`record` turns it into
+  ``DMS Scheme Ledger Entry`` rows on submit and :func:`reverse` cancels them on cancel.
+* Budgets: a document being submitted locks its schemes' rows (``SELECT ... FOR UPDATE``, in name
+  order) before it is priced, so two documents submitted at once are priced one after the other and
+  together never pass a cap.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, replace
+
+import frappe
+from frappe import _
+from frappe.query_builder import DocType
+from frappe.utils import flt, getdate
+
+from dms_app.core import schemes as core
+
+FREE_ROW = "dms_scheme"
+
+
+# -- schemes --------------------------------------------------------------------------------------
+
+
+def to_core(doc, budget_left: float | None = None) -> core.Scheme:
+	"""A DMS Scheme (document or dict with its child rows) as the engine's plain data."""
+
+	def listed(table: str, kind_field: str, kind: str) -> frozenset[str]:
+		return frozenset(row.get("value") for row in doc.get(table) or [] if row.get(kind_field) == kind)
+
+	slabs = tuple(
+		core.Slab(
+			flt(row.get("from_value")),
+			flt(row.get("to_value")) or None,
+			row.get("discount_type") or core.PERCENTAGE,
+			flt(row.get("discount")),
+		)
+		for row in sorted(doc.get("slabs") or [], key=lambda row: row.get("idx") or 0)
+	)
+	return core.Scheme(
+		name=doc.get("name"),
+		scheme_type=doc.get("scheme_type"),
+		channel=doc.get("channel"),
+		basis=doc.get("basis") or core.QUANTITY,
+		slabs=slabs,
+		buy_qty=flt(doc.get("buy_qty")),
+		free_qty=flt(doc.get("free_qty")),
+		free_item=doc.get("free_item") or None,
+		items=listed("items", "applies_to", "Item"),
+		item_groups=listed("items", "applies_to", "Item Group"),
+		brands=listed("items", "applies_to", "Brand"),
+		company=doc.get("company"),
+		territories=listed("buyers", "buyer_type", "Territory"),
+		customer_groups=listed("buyers", "buyer_type", "Customer Group"),
+		distributors=listed("buyers", "buyer_type", "Distributor"),
+		retailers=listed("buyers", "buyer_type", "Customer"),
+		valid_from=_iso(doc.get("valid_from")),
+		valid_upto=_iso(doc.get("valid_upto")),
+		priority=int(doc.get("priority") or 0),
+		exclusive=bool(doc.get("exclusive")),
+		coupon_code=(doc.get("coupon_code") or "").strip() or None,
+		budget_type=doc.get("budget_type") or None,
+		budget_left=budget_left,
+	)
+
+
+def active_schemes(channel: str, company: str, *, lock: bool = False) -> list[core.Scheme]:
+	"""Submitted, enabled schemes of a channel and company, with their budgets read now.
+
+	Terms are read once per request (a bulk upload prices many invoices with them); budgets are
+	read on every call, and locked until the transaction ends when ``lock`` is set.
+	"""
+	cache = frappe.local.cache.setdefault("dms_scheme_terms", {})
+	if (channel, company) not in cache:
+		cache[(channel, company)] = _load_terms(channel, company)
+	terms = cache[(channel, company)]
+	capped = sorted(scheme.name for scheme in terms if scheme.budget_type)
+	if not capped:
+		return terms
+	left = budgets_left(capped, lock=lock)
+	return [
+		replace(scheme, budget_left=left[scheme.name]) if scheme.budget_type else scheme for scheme in terms
+	]
+
+
+def budgets_left(names: list[str], *, lock: bool = False) -> dict[str, float]:
+	scheme = DocType("DMS Scheme")
+	query = (
+		frappe.qb.from_(scheme)
+		.select(scheme.name, scheme.budget, scheme.budget_used)
+		.where(scheme.name.isin(sorted(names)))
+		.orderby(scheme.name)
+	)
+	if lock:
+		query = query.for_update()
+	return {name: flt(budget) - flt(used) for name, budget, used in query.run()}
+
+
+def _load_terms(channel: str, company: str) -> list[core.Scheme]:
+	rows = frappe.get_all(
+		"DMS Scheme",
+		filters={"docstatus": 1, "disabled": 0, "channel": channel, "company": company},
+		fields=[
+			"name",
+			"scheme_type",
+			"channel",
+			"basis",
+			"buy_qty",
+			"free_qty",
+			"free_item",
+			"company",
+			"valid_from",
+			"valid_upto",
+			"priority",
+			"exclusive",
+			"coupon_code",
+			"budget_type",
+		],
+	)
+	if not rows:
+		return []
+	children = {row.name: {"slabs": [], "items": [], "buyers": []} for row in rows}
+	for table, doctype, fields in (
+		("slabs", "DMS Scheme Slab", ["from_value", "to_value", "discount_type", "discount", "idx"]),
+		("items", "DMS Scheme Item", ["applies_to", "value"]),
+		("buyers", "DMS Scheme Buyer", ["buyer_type", "value"]),
+	):
+		for child in frappe.get_all(
+			doctype,
+			filters={"parenttype": "DMS Scheme", "parent": ["in", list(children)]},
+			fields=["parent", *fields],
+		):
+			children[child.parent][table].append(child)
+	return [to_core({**row, **children[row.name]}) for row in rows]
+
+
+def clear_cache() -> None:
+	frappe.local.cache.pop("dms_scheme_terms", None)
+	frappe.local.cache.pop("dms_scheme_lineage", None)
+
+
+# -- the buyer and the lines ----------------------------------------------------------------------
+
+
+def lineage(doctype: str, name: str | None) -> frozenset[str]:
+	"""A tree node and every node above it (Territory, Customer Group, Item Group)."""
+	if not name:
+		return frozenset()
+	cache = frappe.local.cache.setdefault("dms_scheme_lineage", {})
+	if (doctype, name) not in cache:
+		bounds = frappe.db.get_value(doctype, name, ["lft", "rgt"])
+		if not bounds:
+			cache[(doctype, name)] = frozenset({name})
+		else:
+			cache[(doctype, name)] = frozenset(
+				frappe.get_all(
+					doctype, filters={"lft": ["<=", bounds[0]], "rgt": [">=", bounds[1]]}, pluck="name"
+				)
+			)
+	return cache[(doctype, name)]
+
+
+def _items(item_codes: set[str]) -> dict[str, frappe._dict]:
+	return {
+		row.name: row
+		for row in frappe.get_all(
+			"Item",
+			filters={"name": ["in", list(item_codes)]},
+			fields=["name", "item_name", "item_group", "brand", "stock_uom", "description", "disabled"],
+		)
+	}
+
+
+def _free_items(schemes: list[core.Scheme]) -> set[str]:
+	return {scheme.free_item for scheme in schemes if scheme.free_item}
+
+
+def _prices(price_list: str | None, item_codes: set[str]) -> dict[str, float]:
+	if not price_list or not item_codes:
+		return {}
+	return {
+		row.item_code: flt(row.price_list_rate)
+		for row in frappe.get_all(
+			"Item Price",
+			filters={"price_list": price_list, "item_code": ["in", list(item_codes)], "selling": 1},
+			fields=["item_code", "price_list_rate"],
+		)
+	}
+
+
+def _stock_qty(row) -> float:
+	return flt(row.get("stock_qty")) or flt(row.qty) * (flt(row.get("conversion_factor")) or 1)
+
+
+def _lines(rows, rates: dict[str, float], items: dict) -> tuple[core.Line, ...]:
+	lines = []
+	for row in rows:
+		item = items.get(row.item_code) or frappe._dict()
+		stock_qty = _stock_qty(row)
+		lines.append(
+			core.Line(
+				key=row.name,
+				item_code=row.item_code,
+				qty=stock_qty,
+				rate=rates[row.name] * flt(row.qty) / stock_qty if stock_qty else 0.0,
+				item_groups=lineage("Item Group", item.get("item_group")),
+				brand=item.get("brand") or None,
+			)
+		)
+	return tuple(lines)
+
+
+def _coupons(doc) -> frozenset[str]:
+	code = (doc.get("dms_coupon_code") or "").strip()
+	return frozenset({code}) if code else frozenset()
+
+
+# -- secondary sales ------------------------------------------------------------------------------
+
+
+def before_validate(doc, method=None):
+	"""On a distributor's sale the DMS Schemes are the pricing; ERPNext's rules would apply twice."""
+	if doc.get("distributor"):
+		doc.ignore_pricing_rule = 1
+
+
+def apply_to_sale(doc) -> None:
+	"""Price a distributor's Sales Invoice / Delivery Note with the schemes; safe to run on every validate."""
+	had_schemes = bool(doc.get("dms_scheme_benefits") or any(row.get(FREE_ROW) for row in doc.items)) or any(
+		flt(row.get("dms_scheme_discount")) for row in doc.items
+	)
+	schemes = (
+		[] if doc.get("is_return") else active_schemes(core.SECONDARY, doc.company, lock=doc.docstatus == 1)
+	)
+	if not schemes and not had_schemes:
+		return
+	doc.items = [row for row in doc.items if not row.get(FREE_ROW)]
+	for idx, row in enumerate(doc.items, 1):
+		row.idx = idx
+	rows = [row for row in doc.items if row.item_code and flt(row.qty) > 0]
+	bases = {row.name: _base_rate(row) for row in rows}
+	items = _items({row.item_code for row in rows} | _free_items(schemes))
+	outcome = core.Outcome()
+	if schemes and rows:
+		cart = core.Cart(
+			channel=core.SECONDARY,
+			date=_iso(doc.posting_date),
+			buyer=core.Buyer(
+				company=doc.company,
+				distributor=doc.distributor,
+				retailer=doc.customer,
+				territories=lineage("Territory", doc.get("territory")),
+				customer_groups=lineage("Customer Group", doc.get("customer_group")),
+			),
+			lines=_lines(rows, bases, items),
+			coupon_codes=_coupons(doc),
+			prices=_prices(doc.get("selling_price_list"), _free_items(schemes)),
+		)
+		outcome = core.evaluate(cart, schemes)
+
+	for row in rows:
+		off = outcome.line_discount(row.name)
+		row.dms_base_rate = bases[row.name]
+		row.dms_scheme_discount = off
+		row.rate = flt(bases[row.name] - off / flt(row.qty), row.precision("rate"))
+	added = _add_free_rows(doc, outcome, items)
+	previous_bill = flt(doc.get("dms_scheme_bill_discount"))
+	manual = flt(doc.get("discount_amount")) - previous_bill
+	if outcome.bill_discount or previous_bill:
+		doc.additional_discount_percentage = 0
+		doc.apply_discount_on = doc.get("apply_discount_on") or "Net Total"
+		doc.discount_amount = max(manual, 0) + outcome.bill_discount
+	doc.dms_scheme_bill_discount = outcome.bill_discount
+	_keep(doc, outcome)
+	_tell_skipped(doc, outcome, schemes)
+	if added:
+		# ERPNext fills the free rows (accounts, cost centre, stock qty...) the way it fills any row.
+		doc.validate()
+	else:
+		doc.calculate_taxes_and_totals()
+
+
+def _base_rate(row) -> float:
+	"""The row's rate before schemes: the rate we recorded, unless someone has changed the rate since."""
+	base, given = flt(row.get("dms_base_rate")), flt(row.get("dms_scheme_discount"))
+	if base and given and flt(row.qty):
+		if abs(flt(row.rate) - flt(base - given / flt(row.qty), row.precision("rate"))) < 0.005:
+			return base
+	return flt(row.rate)
+
+
+def _add_free_rows(doc, outcome: core.Outcome, items: dict) -> bool:
+	added = False
+	for scheme, item_code, qty in outcome.free_lines():
+		item = items.get(item_code) or frappe._dict(stock_uom=None)
+		row = {
+			"item_code": item_code,
+			"item_name": item.get("item_name"),
+			"description": item.get("description") or item.get("item_name"),
+			"qty": qty,
+			"uom": item.stock_uom,
+			"stock_uom": item.stock_uom,
+			"conversion_factor": 1,
+			"stock_qty": qty,
+			"rate": 0,
+			"amount": 0,
+			FREE_ROW: scheme,
+		}
+		if doc.doctype == "Material Request":
+			first = doc.items[0]
+			row.update(
+				warehouse=first.warehouse,
+				from_warehouse=first.get("from_warehouse"),
+				schedule_date=first.schedule_date or doc.schedule_date,
+			)
+		else:
+			row.update(
+				warehouse=doc.get("set_warehouse"),
+				price_list_rate=0,
+				discount_percentage=100,
+				is_free_item=1,
+			)
+		doc.append("items", row)
+		added = True
+	return added
+
+
+def _keep(doc, outcome: core.Outcome) -> None:
+	line_total = sum(outcome.line_discount(row.name) for row in doc.items)
+	doc.dms_scheme_discount = flt(line_total + outcome.bill_discount, 2)
+	doc.dms_scheme_benefits = (
+		json.dumps([asdict(benefit) for benefit in outcome.benefits], sort_keys=True)
+		if outcome.benefits
+		else None
+	)
+
+
+def _tell_skipped(doc, outcome: core.Outcome, schemes: list[core.Scheme]) -> None:
+	"""A coupon the buyer gave must earn its scheme, or the document is refused; others are a note."""
+	coupons = {code.upper() for code in _coupons(doc)}
+	if coupons:
+		for_coupon = [s.name for s in schemes if s.coupon_code and s.coupon_code.upper() in coupons]
+		earned = {benefit.scheme for benefit in outcome.benefits}
+		if not for_coupon:
+			frappe.throw(
+				_("Coupon code {0} belongs to no active scheme for this document.").format(
+					frappe.bold(doc.dms_coupon_code)
+				),
+				title=_("Invalid Coupon"),
+			)
+		if not earned & set(for_coupon):
+			budget = [name for name in for_coupon if outcome.skipped.get(name) == "budget"]
+			frappe.throw(
+				_("Coupon code {0}: the budget of scheme {1} is exhausted.").format(
+					frappe.bold(doc.dms_coupon_code), ", ".join(budget)
+				)
+				if budget
+				else _("Coupon code {0}: this document does not meet the terms of scheme {1}.").format(
+					frappe.bold(doc.dms_coupon_code), ", ".join(for_coupon)
+				),
+				title=_("Coupon Not Applied"),
+			)
+	for scheme, reason in outcome.skipped.items():
+		if reason == "budget":
+			frappe.msgprint(
+				_("Scheme {0} was not applied: what it would give is more than its remaining budget.").format(
+					frappe.bold(scheme)
+				),
+				alert=True,
+			)
+
+
+# -- primary orders -------------------------------------------------------------------------------
+
+
+def drop_free_rows(doc) -> None:
+	doc.items = [row for row in doc.items if not row.get(FREE_ROW)]
+	for idx, row in enumerate(doc.items, 1):
+		row.idx = idx
+
+
+def apply_to_order(doc, distributor) -> None:
+	"""Price a draft primary order (rows already at list price); the rates stay, the discount is recorded."""
+	schemes = active_schemes(core.PRIMARY, doc.company)
+	rows = [row for row in doc.items if row.item_code and flt(row.qty) > 0]
+	items = _items({row.item_code for row in rows} | _free_items(schemes))
+	outcome = core.Outcome()
+	if schemes and rows:
+		customer_group = (
+			frappe.db.get_value("Customer", distributor.customer, "customer_group")
+			if distributor.get("customer")
+			else None
+		)
+		cart = core.Cart(
+			channel=core.PRIMARY,
+			date=_iso(doc.transaction_date),
+			buyer=core.Buyer(
+				company=doc.company,
+				distributor=doc.distributor,
+				territories=lineage("Territory", distributor.territory),
+				customer_groups=lineage("Customer Group", customer_group),
+			),
+			lines=_lines(rows, {row.name: flt(row.rate) for row in rows}, items),
+			coupon_codes=_coupons(doc),
+			prices=_prices(distributor.get("default_price_list"), _free_items(schemes)),
+		)
+		outcome = core.evaluate(cart, schemes)
+	for row in rows:
+		row.dms_scheme_discount = outcome.line_discount(row.name)
+	_add_free_rows(doc, outcome, items)
+	_keep(doc, outcome)
+	_tell_skipped(doc, outcome, schemes)
+
+
+# -- ledger and budgets ---------------------------------------------------------------------------
+
+
+def record(doc, method=None):
+	"""On submit: one ledger entry per benefit, and the schemes' budgets used up (under lock)."""
+	benefits = json.loads(doc.get("dms_scheme_benefits") or "[]")
+	if not benefits:
+		return
+	rows = {row.name: row for row in doc.items}
+	schemes = {
+		row.name: row
+		for row in frappe.get_all(
+			"DMS Scheme",
+			filters={"name": ["in", list({b["scheme"] for b in benefits})]},
+			fields=["name", "scheme_type", "channel", "budget_type", "budget", "budget_used", "docstatus"],
+		)
+	}
+	_use_budgets(doc, benefits, schemes)
+	posting_date = doc.get("posting_date") or doc.get("transaction_date")
+	for benefit in benefits:
+		scheme = schemes[benefit["scheme"]]
+		row = rows.get(benefit["line"]) if benefit["line"] else None
+		frappe.get_doc(
+			{
+				"doctype": "DMS Scheme Ledger Entry",
+				"scheme": scheme.name,
+				"scheme_type": scheme.scheme_type,
+				"channel": scheme.channel,
+				"company": doc.company,
+				"posting_date": posting_date,
+				"voucher_type": doc.doctype,
+				"voucher_no": doc.name,
+				"voucher_detail_no": benefit["line"],
+				"distributor": doc.distributor,
+				"retailer": doc.get("customer"),
+				"item_code": row.item_code if row else None,
+				"qty": benefit["qty"],
+				"discount": benefit["discount"],
+				"free_item": benefit["free_item"],
+				"free_qty": benefit["free_qty"],
+				"value": benefit["value"],
+			}
+		).db_insert()
+
+
+def _use_budgets(doc, benefits: list[dict], schemes: dict, sign: int = 1) -> None:
+	capped = sorted(name for name, scheme in schemes.items() if scheme.budget_type)
+	if not capped:
+		return
+	left = budgets_left(capped, lock=True)
+	for name in capped:
+		scheme = schemes[name]
+		field = "qty" if scheme.budget_type == core.QUANTITY else "value"
+		used = sum(flt(b[field]) for b in benefits if b["scheme"] == name)
+		if sign > 0 and used > left[name] + 1e-6:
+			frappe.throw(
+				_(
+					"Scheme {0} has {1} left of its budget, and this document would use {2}. Its budget was "
+					"used by other documents since this one was priced: save it again to re-price it."
+				).format(frappe.bold(name), flt(left[name], 2), flt(used, 2)),
+				title=_("Scheme Budget Exhausted"),
+			)
+		frappe.db.set_value(
+			"DMS Scheme",
+			name,
+			"budget_used",
+			flt(scheme.budget) - left[name] + sign * used,
+			update_modified=False,
+		)
+
+
+def before_cancel(doc, method=None):
+	claimed = frappe.get_all(
+		"DMS Scheme Ledger Entry",
+		filters={
+			"voucher_type": doc.doctype,
+			"voucher_no": doc.name,
+			"is_cancelled": 0,
+			"claim": ["is", "set"],
+		},
+		pluck="claim",
+		distinct=True,
+	)
+	if claimed:
+		frappe.throw(
+			_("Scheme benefits of {0} are claimed in {1}; cancel the claim first.").format(
+				doc.name, ", ".join(claimed)
+			),
+			title=_("Claimed"),
+		)
+
+
+def reverse(doc, method=None):
+	"""On cancel: the document's ledger entries are cancelled and their budget given back."""
+	entries = frappe.get_all(
+		"DMS Scheme Ledger Entry",
+		filters={"voucher_type": doc.doctype, "voucher_no": doc.name, "is_cancelled": 0},
+		fields=["name", "scheme", "qty", "value"],
+	)
+	if not entries:
+		return
+	schemes = {
+		row.name: row
+		for row in frappe.get_all(
+			"DMS Scheme",
+			filters={"name": ["in", list({e.scheme for e in entries})]},
+			fields=["name", "budget_type", "budget"],
+		)
+	}
+	_use_budgets(doc, entries, schemes, sign=-1)
+	frappe.db.set_value(
+		"DMS Scheme Ledger Entry", {"name": ["in", [e.name for e in entries]]}, "is_cancelled", 1
+	)
+
+
+def _iso(value) -> str | None:
+	return str(getdate(value)) if value else None
