@@ -33,6 +33,25 @@ ITEMS = (
 )
 
 
+SCHEMES = (
+	{
+		"scheme_name": "Soap: 5% off 24 and more",
+		"scheme_type": "Slab Discount",
+		"slabs": [{"from_value": 24, "discount_type": "Percentage", "discount": 5}],
+		"items": [{"applies_to": "Item", "value": "DMS-SOAP-100"}],
+	},
+	{
+		"scheme_name": "Tea: buy 10, get 1 free",
+		"scheme_type": "Free Goods",
+		"buy_qty": 10,
+		"free_qty": 1,
+		"items": [{"applies_to": "Item", "value": "DMS-TEA-250"}],
+		"budget_type": "Quantity",
+		"budget": 500,
+	},
+)
+
+
 def make_demo():
 	complete_setup_wizard()
 	sync()
@@ -63,6 +82,8 @@ def make_demo():
 			distributor.append("portal_users", {"user": user})
 			distributor.save(ignore_permissions=True)
 		_ensure_retailer(f"{name} Retailer 1", distributor)
+	for scheme in SCHEMES:
+		_ensure_scheme(scheme, settings.company)
 	frappe.db.commit()
 	return {"depot": depot, "distributors": [d[0] for d in DISTRIBUTORS], "password": DEMO_PASSWORD}
 
@@ -81,3 +102,19 @@ def _ensure_retailer(name: str, distributor) -> None:
 			"outlet_type": "General Trade",
 		}
 	).insert(ignore_permissions=True)
+
+
+def _ensure_scheme(fields: dict, company: str) -> None:
+	if frappe.db.exists("DMS Scheme", {"scheme_name": fields["scheme_name"], "docstatus": 1}):
+		return
+	scheme = frappe.get_doc(
+		{
+			"doctype": "DMS Scheme",
+			"channel": "Secondary",
+			"company": company,
+			"valid_from": "2026-01-01",
+			**fields,
+		}
+	)
+	scheme.insert(ignore_permissions=True)
+	scheme.submit()

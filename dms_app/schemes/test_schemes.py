@@ -11,6 +11,7 @@ from frappe.exceptions import UpdateAfterSubmitError
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, flt, getdate, today
 
+from dms_app.api.secondary_sales import upload
 from dms_app.schemes import engine, period
 from dms_app.schemes.doctype.dms_scheme.dms_scheme import InvalidScheme
 from dms_app.schemes.report.retailer_loyalty_points.retailer_loyalty_points import execute as loyalty_points
@@ -163,6 +164,23 @@ class TestSchemesOnInvoices(SchemeCase):
 		self.assertEqual(stock(self.dist.warehouse, CUP), before - 2)
 		[entry] = ledger(doc.name)
 		self.assertEqual((entry.free_item, entry.free_qty, entry.value), (CUP, 2, 20.0))
+
+	def test_bulk_upload_is_priced_by_the_schemes_too(self):
+		scheme = make_scheme("Upload slab", slabs=slabs((10, 0, "Percentage", 10)), items=items(BIS))
+		batch = [
+			{
+				"external_ref": "T-SCH-UP-1",
+				"posting_date": today(),
+				"retailer": {"name": "T-SCH Kirana"},
+				"lines": [{"item_code": BIS, "qty": 10, "rate": 100}],
+			}
+		]
+		[result] = upload(distributor=self.dist.name, invoices=batch)["results"]
+		doc = frappe.get_doc("Sales Invoice", result["sales_invoice"])
+		self.assertEqual(
+			(doc.docstatus, flt(doc.items[0].rate), flt(doc.dms_scheme_discount)), (1, 90.0, 100.0)
+		)
+		self.assertEqual([e.scheme for e in ledger(doc.name)], [scheme.name])
 
 	def test_bill_value_discount_goes_into_the_additional_discount(self):
 		make_scheme("Big bill", "Bill Value", basis="Value", slabs=slabs((1000, 0, "Amount", 75)))
