@@ -102,3 +102,12 @@ scheduler_events = {
 	"daily": ["dms_app.schemes.period.settle_periods"],
 	"cron": {"* * * * *": ["dms_app.dms_integrations.outbox.sweep"]},
 }
+
+# Portal
+# ------
+# The distributor portal (dms_app/www/dms), for distributors' users.
+portal_menu_items = [
+	{"title": "Distributor Portal", "route": "/dms", "role": "Distributor"},
+	{"title": "Orders", "route": "/dms/orders", "role": "Distributor"},
+	{"title": "Inventory", "route": "/dms/inventory", "role": "Distributor"},
+]

@@ -295,3 +295,134 @@ def api_contract_cleanup() -> None:
 		):
 			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
 	frappe.db.commit()
+
+
+def make_retailer(name: str, distributor, **fields) -> str:
+	"""A retailer (Customer served by ``distributor``), get-or-create by name and distributor."""
+	if existing := frappe.db.get_value("Customer", {"customer_name": name, "distributor": distributor.name}):
+		return existing
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": name,
+				"customer_type": "Company",
+				"distributor": distributor.name,
+				**fields,
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
+
+
+def make_secondary_sale(distributor, retailer: str, lines: list[tuple[str, float]], **fields) -> str:
+	"""A submitted Sales Invoice of ``distributor`` to ``retailer`` from its warehouse, priced from the
+	price list, with (item_code, qty) lines."""
+	doc = frappe.get_doc(
+		{
+			"doctype": "Sales Invoice",
+			"company": distributor.company,
+			"customer": retailer,
+			"distributor": distributor.name,
+			"items": [
+				{"item_code": code, "qty": qty, "warehouse": distributor.warehouse} for code, qty in lines
+			],
+			**fields,
+		}
+	)
+	doc.insert(ignore_permissions=True)
+	doc.submit()
+	return doc.name
+
+
+def approve_order(order, approver: str):
+	"""Move a submitted-for-approval primary order to Approved: each level as its named approver (or
+	``approver``, who should hold every approver role and DMS Manager), then OEM confirmation."""
+	from dms_app.core.primary_order import APPROVED, OEM_CONFIRMATION, PENDING_STATES
+
+	for _step in range(len(PENDING_STATES) + 2):
+		order = frappe.get_doc("Material Request", order.name)
+		if order.workflow_state == APPROVED:
+			break
+		if order.workflow_state == OEM_CONFIRMATION:
+			act(approver, order, "Confirm")
+		else:
+			act(order.dms_approver or approver, order, "Approve")
+	return frappe.get_doc("Material Request", order.name)
+
+
+def make_portal_dataset(prefix: str) -> frappe._dict:
+	"""Two distributors, A and B, each with a portal user, stock, a retailer, a sale and orders, for the
+	distributor portal's tests (dms_app.portal.test_portal) and its browser smoke test.
+
+	A holds ``{prefix}-SOAP`` (10 received 40 days ago, or on 1 January if that is later, then 5 today,
+	then 4 more through an order that was approved, dispatched and received) and a batch of
+	``{prefix}-TEA`` that expires in 20 days; it sold 3 SOAP this month, has a draft order waiting and
+	25 of scheme earnings. B holds ``{prefix}-OIL`` only, sold 2, has one draft order and 999 of scheme
+	earnings. Names are get-or-create, but the stock movements are not: call it once per transaction."""
+	from frappe.utils import getdate
+
+	from dms_app.api.primary_orders import confirm_receipt
+
+	today = getdate(nowdate())
+	old = max(getdate(add_days(today, -40)), today.replace(month=1, day=1))
+	depot = ensure_depot()
+	approver = make_user(
+		f"{prefix.lower()}-approver@dms.test",
+		roles=("Area Sales Manager", "Regional Sales Manager", "DMS Manager"),
+	)
+	soap = make_item(f"{prefix}-SOAP", price=100, item_name=f"{prefix} Neem Soap")
+	tea = make_item(
+		f"{prefix}-TEA",
+		price=50,
+		item_name=f"{prefix} Assam Tea",
+		has_batch_no=1,
+		create_new_batch=1,
+		batch_number_series=f"{prefix}-B-.#####",
+		has_expiry_date=1,
+		shelf_life_in_days=20,
+	)
+	oil = make_item(f"{prefix}-OIL", price=200, item_name=f"{prefix} Mustard Oil")
+	receive_stock(soap, depot, 100, rate=60)
+	data = frappe._dict(prefix=prefix, approver=approver, item_codes=(soap, tea, oil), today=today, old=old)
+
+	for key in ("a", "b"):
+		user = make_user(f"{prefix.lower()}-{key}@dms.test")
+		dist = make_distributor(f"{prefix}-{key.upper()}", portal_users=[{"user": user}])
+		retailer = make_retailer(f"{prefix} {key.upper()} Corner Store", dist)
+		if key == "a":
+			receive_stock(soap, dist.warehouse, 10, rate=60, posting_date=old)
+			receive_stock(soap, dist.warehouse, 5, rate=60)
+			receive_stock(tea, dist.warehouse, 8, rate=30)
+			make_secondary_sale(dist, retailer, [(soap, 3)])
+			order = as_user(user, make_primary_order, dist, [(soap, 4)])
+			act(user, order, "Submit for Approval")
+			order = approve_order(order, approver)
+			dispatch = frappe.get_all(
+				"Stock Entry Detail",
+				filters={"material_request": order.name, "parenttype": "Stock Entry"},
+				pluck="parent",
+			)[0]
+			act(approver, frappe.get_doc("Stock Entry", dispatch), "Dispatch")
+			as_user(user, confirm_receipt, dispatch)
+			data.a_approved = order.name
+			data.a_dispatch = dispatch
+			lines, earnings = [(soap, 2)], 25
+		else:
+			receive_stock(oil, dist.warehouse, 7, rate=150)
+			make_secondary_sale(dist, retailer, [(oil, 2)])
+			lines, earnings = [(oil, 1)], 999
+		data[f"{key}_draft"] = as_user(user, make_primary_order, dist, lines).name
+		frappe.get_doc(
+			{
+				"doctype": "DMS Scheme Ledger Entry",
+				"company": dist.company,
+				"distributor": dist.name,
+				"posting_date": today,
+				"value": earnings,
+			}
+		).insert(ignore_permissions=True)
+		data[key] = frappe.get_doc("Distributor", dist.name)
+		data[f"{key}_user"] = user
+	return data
