@@ -170,6 +170,15 @@ def caveats(doc, name: str) -> list[str]:
 				"ERPNext then keeps the percentage alone. The desk and POS add both, as the DMS engine does."
 			)
 		)
+	if doc.scheme_type == core.MIXED_SLAB:
+		notes.append(
+			_(
+				"A new document saved with item codes and quantities only is priced by ERPNext row by row "
+				"before the other rows have stock quantities, and the mixed slab may then count the "
+				"listed rows wrongly. The desk and POS send the quantities, and ERPNext counts as the DMS "
+				"engine does."
+			)
+		)
 	if doc.scheme_type == core.FREE_GOODS:
 		notes.append(
 			_(
