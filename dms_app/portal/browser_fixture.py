@@ -1,0 +1,109 @@
+"""Demo data for the portal's browser smoke test (scripts/portal-browser), committed because the browser
+talks to the site over HTTP, and removed again afterwards.
+
+	bench --site <site> execute dms_app.portal.browser_fixture.setup     # prints the JSON the test reads
+	bench --site <site> execute dms_app.portal.browser_fixture.teardown
+
+Not for production sites: setup makes two distributors (PB-A, PB-B), three items, stock, orders and
+sales (dms_app.testing.make_portal_dataset), and portal users with a known password.
+"""
+
+import json
+
+import frappe
+from frappe.utils.password import update_password
+
+from dms_app.testing import _delete, make_portal_dataset, purge_distributor
+
+PREFIX = "PB"
+PASSWORD = "Portal-Browser-2026"
+
+
+def setup() -> None:
+	teardown()
+	data = make_portal_dataset(PREFIX)
+	for user in (data.a_user, data.b_user):
+		update_password(user, PASSWORD)
+	frappe.db.commit()
+	print(
+		json.dumps(
+			{
+				"password": PASSWORD,
+				"a": {
+					"user": data.a_user,
+					"distributor": data.a.name,
+					"distributor_name": data.a.distributor_name,
+					"warehouse": data.a.warehouse,
+					"approved_order": data.a_approved,
+					"draft_order": data.a_draft,
+					"dispatch": data.a_dispatch,
+				},
+				"b": {
+					"user": data.b_user,
+					"distributor": data.b.name,
+					"distributor_name": data.b.distributor_name,
+					"draft_order": data.b_draft,
+				},
+				"items": list(data.item_codes),
+			}
+		)
+	)
+
+
+def teardown() -> None:
+	"""Remove everything setup made (also what a failed earlier run left), and commit."""
+	frappe.db.rollback()
+	frappe.set_user("Administrator")
+	codes = [f"{PREFIX}-A", f"{PREFIX}-B"]
+	items = [f"{PREFIX}-SOAP", f"{PREFIX}-TEA", f"{PREFIX}-OIL"]
+	keep = frappe.db.get_single_value("Accounts Settings", "delete_linked_ledger_entries")
+	frappe.db.set_single_value("Accounts Settings", "delete_linked_ledger_entries", 1)
+	try:
+		# batch bundles and batches first (ERPNext refuses to delete those of submitted stock entries)
+		bundles = frappe.get_all(
+			"Serial and Batch Bundle", filters={"item_code": ["in", items]}, pluck="name"
+		)
+		frappe.db.delete("Serial and Batch Entry", {"parent": ["in", bundles or [""]]})
+		frappe.db.delete("Serial and Batch Bundle", {"name": ["in", bundles or [""]]})
+		frappe.db.delete("Batch", {"item": ["in", items]})
+		orders = frappe.get_all(
+			"Material Request", filters={"distributor": ["in", codes]}, pluck="name", order_by="creation desc"
+		)
+		stock_entries = frappe.get_all(
+			"Stock Ledger Entry",
+			filters={"item_code": ["in", items], "voucher_type": "Stock Entry"},
+			pluck="voucher_no",
+			distinct=True,
+		)
+		_purge([("Stock Entry", name) for name in stock_entries] + [("Material Request", n) for n in orders])
+	finally:
+		frappe.db.set_single_value("Accounts Settings", "delete_linked_ledger_entries", keep)
+	frappe.db.delete("DMS Scheme Ledger Entry", {"distributor": ["in", codes]})
+	frappe.db.delete("DMS Sync Message", {"distributor": ["in", codes]})
+	frappe.db.commit()
+	for code in codes:
+		purge_distributor(code)
+	for doctype, field in (("Item Price", "item_code"), ("Bin", "item_code")):
+		frappe.db.delete(doctype, {field: ["in", items]})
+	for item in items:
+		_delete("Item", item)
+	for user in (
+		f"{PREFIX.lower()}-a@dms.test",
+		f"{PREFIX.lower()}-b@dms.test",
+		f"{PREFIX.lower()}-approver@dms.test",
+	):
+		_delete("User", user)
+	frappe.db.commit()
+
+
+def _purge(documents: list[tuple[str, str]]) -> None:
+	for doctype, name in documents:
+		actions = {"reference_doctype": doctype, "reference_name": name}
+		frappe.db.delete(
+			"Workflow Action Permitted Role",
+			{"parent": ["in", frappe.get_all("Workflow Action", actions, pluck="name") or [""]]},
+		)
+		frappe.db.delete("Workflow Action", actions)
+		if frappe.db.exists(doctype, name):
+			frappe.db.set_value(doctype, name, "docstatus", 2, update_modified=False)
+			_delete(doctype, name)
