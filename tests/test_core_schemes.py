@@ -52,7 +52,9 @@ SLABS = (Slab(10, 49, PERCENTAGE, 5), Slab(50, None, PERCENTAGE, 10))
 
 def test_quantity_slab_picks_the_slab_each_line_falls_in():
 	scheme = Scheme("S1", SLAB, slabs=SLABS, items=frozenset({"BIS"}))
-	out = s.evaluate(cart(line("1", "BIS", 9, 10), line("2", "BIS", 10, 10), line("3", "BIS", 60, 10)), [scheme])
+	out = s.evaluate(
+		cart(line("1", "BIS", 9, 10), line("2", "BIS", 10, 10), line("3", "BIS", 60, 10)), [scheme]
+	)
 	assert out.line_discount("1") == 0
 	assert out.line_discount("2") == 5.0
 	assert out.line_discount("3") == 60.0
@@ -68,7 +70,11 @@ def test_value_slab_and_amount_per_unit():
 
 def test_mixed_slab_counts_the_basket_together():
 	scheme = Scheme("MIX", MIXED_SLAB, slabs=SLABS, item_groups=frozenset({"Biscuits"}))
-	lines = [line("1", "BIS", 30, 10), line("2", "CRACKER", 25, 4), line("3", "SOAP", 100, 1, groups=("Home",))]
+	lines = [
+		line("1", "BIS", 30, 10),
+		line("2", "CRACKER", 25, 4),
+		line("3", "SOAP", 100, 1, groups=("Home",)),
+	]
 	out = s.evaluate(cart(*lines), [scheme])
 	assert (out.line_discount("1"), out.line_discount("2"), out.line_discount("3")) == (30.0, 10.0, 0)
 
@@ -76,7 +82,9 @@ def test_mixed_slab_counts_the_basket_together():
 def test_free_goods_in_whole_multiples_of_the_same_or_another_item():
 	same = Scheme("B10G1", FREE_GOODS, buy_qty=10, free_qty=1, items=frozenset({"BIS"}))
 	other = Scheme("B5GCUP", FREE_GOODS, buy_qty=5, free_qty=2, free_item="CUP", items=frozenset({"CAKE"}))
-	out = s.evaluate(cart(line("1", "BIS", 25, 10), line("2", "CAKE", 14, 20), prices={"CUP": 3}), [same, other])
+	out = s.evaluate(
+		cart(line("1", "BIS", 25, 10), line("2", "CAKE", 14, 20), prices={"CUP": 3}), [same, other]
+	)
 	assert out.free_lines() == [("B10G1", "BIS", 2), ("B5GCUP", "CUP", 4)]
 	assert out.by_scheme() == {"B10G1": 20.0, "B5GCUP": 12.0}
 	assert out.line_discount("1") == 0
@@ -88,6 +96,15 @@ def test_bill_value_on_the_net_after_line_schemes():
 	out = s.evaluate(cart(line("1", "BIS", 50, 10), line("2", "CAKE", 10, 10)), [bill, line_scheme])
 	assert out.line_discount("1") == 50.0
 	assert out.bill_discount == round((600 - 50) * 0.02, 2)
+
+
+def test_two_bill_discounts_together_stay_within_the_bill():
+	# found by test_discounts_never_exceed_the_value: each used to be capped on its own
+	first = Scheme("B1", BILL_VALUE, basis=VALUE, slabs=(Slab(0, None, PERCENTAGE, 60),))
+	second = Scheme("B2", BILL_VALUE, basis=VALUE, slabs=(Slab(0, None, AMOUNT, 50),))
+	out = s.evaluate(cart(line("1", "BIS", 1, 100)), [first, second])
+	assert out.by_scheme() == {"B1": 60.0, "B2": 40.0}
+	assert out.bill_discount == 100.0
 
 
 def test_exclusive_takes_untouched_lines_and_locks_them():

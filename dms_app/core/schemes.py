@@ -11,7 +11,7 @@ The rules, in the order a reader needs them:
   when the line's item, one of its item groups (lineage) or its brand is listed, or the scheme lists
   none.
 * Line schemes are evaluated in priority order (higher first, then name); bill-value schemes after
-  all line schemes, on the net the lines are left with.
+  all line schemes, each on the net the lines and earlier bill discounts leave.
 * ``Slab Discount``: each line on its own (as ERPNext's pricing rules do) picks the slab its quantity
   or value falls in. ``Mixed SKU Slab``: the lines the scheme covers are counted together. A slab
   gives a percentage, or an amount per unit; for ``Bill Value`` an amount off the bill.
@@ -239,7 +239,8 @@ def evaluate(cart: Cart, schemes: list[Scheme] | tuple[Scheme, ...]) -> Outcome:
 	active = [s for s in schemes if s.scheme_type != PER_PERIOD and applies_to_cart(s, cart)]
 	line_first = sorted(active, key=lambda s: (s.scheme_type == BILL_VALUE, -s.priority, s.name))
 	lines = sorted(cart.lines, key=lambda line: line.key)
-	given = {line.key: 0.0 for line in lines}  # discount each line has so far
+	given: dict[str | None, float] = {line.key: 0.0 for line in lines}  # discount each line has so far
+	given[None] = 0.0
 	touched: set[str] = set()
 	locked: set[str] = set()
 	for scheme in line_first:
@@ -263,8 +264,7 @@ def evaluate(cart: Cart, schemes: list[Scheme] | tuple[Scheme, ...]) -> Outcome:
 			continue
 		earned = {benefit.line for benefit in proposed if benefit.line is not None}
 		for benefit in proposed:
-			if benefit.line is not None:
-				given[benefit.line] += benefit.discount
+			given[benefit.line] += benefit.discount  # the key None holds what bill discounts took
 		touched |= earned
 		if scheme.exclusive:
 			locked |= {line.key for line in open_lines} if scheme.scheme_type == BILL_VALUE else earned
@@ -282,7 +282,7 @@ def period_rebate(scheme: Scheme, qty: float, value: float) -> float:
 	return _money(qty * slab.discount)
 
 
-def _propose(scheme: Scheme, lines: list[Line], given: dict[str, float], cart: Cart) -> list[Benefit]:
+def _propose(scheme: Scheme, lines: list[Line], given: dict[str | None, float], cart: Cart) -> list[Benefit]:
 	if not lines:
 		return []
 	if scheme.scheme_type == SLAB:
@@ -297,7 +297,7 @@ def _propose(scheme: Scheme, lines: list[Line], given: dict[str, float], cart: C
 	if scheme.scheme_type == FREE_GOODS:
 		return [b for line in lines if (b := _free_goods(scheme, line, cart))]
 	if scheme.scheme_type == BILL_VALUE:
-		net = math.fsum(line.value - given[line.key] for line in lines)
+		net = math.fsum(line.value - given[line.key] for line in lines) - given[None]
 		slab = _slab(scheme, net)
 		if slab is None:
 			return []
