@@ -106,6 +106,9 @@ scheduler_events = {
 # Portal
 # ------
 # The distributor portal (dms_app/www/dms), for distributors' users.
+# Distributors' users land on their portal after logging in.
+role_home_page = {"Distributor": "dms"}
+
 portal_menu_items = [
 	{"title": "Distributor Portal", "route": "/dms", "role": "Distributor"},
 	{"title": "Orders", "route": "/dms/orders", "role": "Distributor"},
