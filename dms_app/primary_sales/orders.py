@@ -81,8 +81,9 @@ def prepare(doc):
 	doc.set_warehouse = doc.set_warehouse or distributor.warehouse
 	schemes.drop_free_rows(doc)
 	_check_lines(doc, territory_path(distributor.territory))
-	_price_lines(doc, distributor.default_price_list or settings.default_price_list)
-	schemes.apply_to_order(doc, distributor)
+	price_list = distributor.default_price_list or settings.default_price_list
+	_price_lines(doc, price_list)
+	schemes.apply_to_order(doc, distributor, price_list)
 	doc.dms_order_value = flt(doc.dms_order_value) - flt(doc.dms_scheme_discount)
 	steps = route(describe(doc, distributor.territory), load_rules())
 	doc.dms_approval_route = json.dumps([asdict(step) for step in steps])

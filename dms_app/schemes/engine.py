@@ -222,6 +222,14 @@ def _lines(rows, rates: dict[str, float], items: dict) -> tuple[core.Line, ...]:
 	return tuple(lines)
 
 
+def _priced_rows(doc) -> list:
+	"""The rows a cart is made of, each with a name: the engine keys lines by it (unsaved rows get one)."""
+	rows = [row for row in doc.items if row.item_code and flt(row.qty) > 0]
+	for row in rows:
+		row.name = row.name or frappe.generate_hash(length=10)
+	return rows
+
+
 def _coupons(doc) -> frozenset[str]:
 	code = (doc.get("dms_coupon_code") or "").strip()
 	return frozenset({code}) if code else frozenset()
@@ -238,18 +246,16 @@ def before_validate(doc, method=None):
 
 def apply_to_sale(doc) -> None:
 	"""Price a distributor's Sales Invoice / Delivery Note with the schemes; safe to run on every validate."""
-	had_schemes = bool(doc.get("dms_scheme_benefits") or any(row.get(FREE_ROW) for row in doc.items)) or any(
-		flt(row.get("dms_scheme_discount")) for row in doc.items
+	if doc.get("is_return"):
+		return  # a return keeps the rates and free rows of what it returns
+	schemes = active_schemes(core.SECONDARY, doc.company, lock=doc.docstatus == 1)
+	priced_before = doc.get("dms_scheme_benefits") or any(
+		row.get(FREE_ROW) or flt(row.get("dms_scheme_discount")) for row in doc.items
 	)
-	schemes = (
-		[] if doc.get("is_return") else active_schemes(core.SECONDARY, doc.company, lock=doc.docstatus == 1)
-	)
-	if not schemes and not had_schemes:
+	if not schemes and not priced_before:
 		return
-	doc.items = [row for row in doc.items if not row.get(FREE_ROW)]
-	for idx, row in enumerate(doc.items, 1):
-		row.idx = idx
-	rows = [row for row in doc.items if row.item_code and flt(row.qty) > 0]
+	drop_free_rows(doc)
+	rows = _priced_rows(doc)
 	bases = {row.name: _base_rate(row) for row in rows}
 	items = _items({row.item_code for row in rows} | _free_items(schemes))
 	outcome = core.Outcome()
@@ -391,10 +397,10 @@ def drop_free_rows(doc) -> None:
 		row.idx = idx
 
 
-def apply_to_order(doc, distributor) -> None:
+def apply_to_order(doc, distributor, price_list: str) -> None:
 	"""Price a draft primary order (rows already at list price); the rates stay, the discount is recorded."""
 	schemes = active_schemes(core.PRIMARY, doc.company)
-	rows = [row for row in doc.items if row.item_code and flt(row.qty) > 0]
+	rows = _priced_rows(doc)
 	items = _items({row.item_code for row in rows} | _free_items(schemes))
 	outcome = core.Outcome()
 	if schemes and rows:
@@ -414,7 +420,7 @@ def apply_to_order(doc, distributor) -> None:
 			),
 			lines=_lines(rows, {row.name: flt(row.rate) for row in rows}, items),
 			coupon_codes=_coupons(doc),
-			prices=_prices(distributor.get("default_price_list"), _free_items(schemes)),
+			prices=_prices(price_list, _free_items(schemes)),
 		)
 		outcome = core.evaluate(cart, schemes)
 	for row in rows:

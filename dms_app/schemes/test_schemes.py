@@ -7,6 +7,7 @@ import time
 from unittest.mock import patch
 
 import frappe
+from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_return
 from frappe.exceptions import UpdateAfterSubmitError
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, flt, getdate, today
@@ -164,6 +165,12 @@ class TestSchemesOnInvoices(SchemeCase):
 		self.assertEqual(stock(self.dist.warehouse, CUP), before - 2)
 		[entry] = ledger(doc.name)
 		self.assertEqual((entry.free_item, entry.free_qty, entry.value), (CUP, 2, 20.0))
+		# a return takes the free goods back with the goods
+		credit = make_sales_return(doc.name)
+		credit.insert()
+		credit.submit()
+		self.assertIn((CUP, -2), [(row.item_code, row.qty) for row in credit.items])
+		self.assertEqual(stock(self.dist.warehouse, CUP), before)
 
 	def test_bulk_upload_is_priced_by_the_schemes_too(self):
 		scheme = make_scheme("Upload slab", slabs=slabs((10, 0, "Percentage", 10)), items=items(BIS))
