@@ -24,6 +24,7 @@ from dms_app.testing import (
 	make_distributor,
 	make_item,
 	make_primary_order,
+	make_retailer,
 	make_user,
 	purge_distributor,
 	receive_stock,
@@ -60,23 +61,6 @@ def slabs(*rows):
 
 def items(*codes):
 	return [{"applies_to": "Item", "value": code} for code in codes]
-
-
-def retailer(name: str, distributor: str) -> str:
-	if existing := frappe.db.get_value("Customer", {"customer_name": name, "distributor": distributor}):
-		return existing
-	return (
-		frappe.get_doc(
-			{
-				"doctype": "Customer",
-				"customer_name": name,
-				"customer_type": "Company",
-				"distributor": distributor,
-			}
-		)
-		.insert()
-		.name
-	)
 
 
 def invoice(dist, customer: str, lines, submit: bool = True, **fields):
@@ -127,7 +111,7 @@ class SchemeCase(FrappeTestCase):
 		for code, price in ((BIS, 100), (CAKE, 50), (CUP, 10)):
 			make_item(code, price=price)
 		cls.dist = make_distributor("T-SCH-1")
-		cls.shop = retailer("T-SCH Kirana", cls.dist.name)
+		cls.shop = make_retailer("T-SCH Kirana", cls.dist)
 		for code in (BIS, CAKE, CUP):
 			receive_stock(code, cls.dist.warehouse, 1000, posting_date=START)
 
@@ -320,7 +304,7 @@ class TestBudgetUnderConcurrency(FrappeTestCase):
 		for code, price in ((BIS, 100),):
 			make_item(code, price=price)
 		self.dist = make_distributor(self.CODE)
-		self.shop = retailer("T-SCH Race Store", self.dist.name)
+		self.shop = make_retailer("T-SCH Race Store", self.dist)
 		receive_stock(BIS, self.dist.warehouse, 100, posting_date=START)
 		frappe.db.set_value("DMS Scheme", {"docstatus": 1}, "disabled", 1)
 		self.scheme = make_scheme(
@@ -494,7 +478,7 @@ class TestLoyalty(SchemeCase):
 			.name
 		)
 		frappe.db.set_single_value("DMS Settings", "retailer_loyalty_program", program)
-		shop = retailer("T-SCH Loyal Store", self.dist.name)
+		shop = make_retailer("T-SCH Loyal Store", self.dist)
 		self.assertEqual(frappe.db.get_value("Customer", shop, "loyalty_program"), program)
 		earned = invoice(self.dist, shop, [(BIS, 10)])
 		self.assertEqual(
