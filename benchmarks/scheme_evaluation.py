@@ -321,8 +321,7 @@ def invoice_dict(ctx: dict, lines, item_rows: dict) -> dict:
 
 def erpnext_desk(ctx: dict, lines) -> tuple[dict, dict]:
 	"""apply_pricing_rule with all items and the document, as the desk / POS call it on a full cart."""
-	from erpnext.accounts.doctype.pricing_rule.pricing_rule import apply_pricing_rule
-	from erpnext.accounts.doctype.pricing_rule.utils import apply_pricing_rule_on_transaction
+	from dms_app.schemes.pricing import price_as_the_desk_does
 
 	frappe.flags.tree_conditions = None
 	start = time.perf_counter()
@@ -334,47 +333,12 @@ def erpnext_desk(ctx: dict, lines) -> tuple[dict, dict]:
 			fields=["name", "item_group", "brand"],
 		)
 	}
-	invoice = invoice_dict(ctx, lines, item_rows)
-	args = {
-		key: invoice.get(key)
-		for key in ("customer", "customer_group", "territory", "currency", "conversion_rate", "company")
-	}
-	args.update(
-		items=[
-			{**row, "child_docname": row["name"], "parenttype": "Sales Invoice"} for row in invoice["items"]
-		],
-		price_list=ctx["price_list"],
-		price_list_currency=invoice["currency"],
-		plc_conversion_rate=1,
-		transaction_date=nowdate(),
-		doctype="Sales Invoice",
-		name=invoice["name"],
-		is_return=0,
-		update_stock=0,
+	marks = []
+	doc = price_as_the_desk_does(
+		invoice_dict(ctx, lines, item_rows), ctx["price_list"], lambda: marks.append(time.perf_counter())
 	)
-	answers = apply_pricing_rule(args, doc=invoice)
-	items_done = time.perf_counter()
-	doc = frappe.get_doc(invoice)
-	free = []
-	for row, answer in zip(doc.items, answers, strict=True):
-		row.discount_percentage = flt(answer.get("discount_percentage"))
-		row.discount_amount = flt(answer.get("discount_amount"))
-		row.pricing_rules = answer.get("pricing_rules") or ""
-		row.rate = 0
-		free.extend(answer.get("free_item_data") or [])
-	for free_row in free:
-		doc.append(
-			"items",
-			{
-				key: free_row[key]
-				for key in ("item_code", "qty", "rate", "price_list_rate", "is_free_item", "pricing_rules")
-			},
-		)
-	doc.calculate_taxes_and_totals()
-	apply_pricing_rule_on_transaction(doc)
-	doc.calculate_taxes_and_totals()
 	end = time.perf_counter()
-	return {"apply_pricing_rule": items_done - start, "total": end - start}, result(doc)
+	return {"apply_pricing_rule": marks[0] - start, "total": end - start}, result(doc)
 
 
 def erpnext_invoice(ctx: dict, lines) -> tuple[dict, dict]:

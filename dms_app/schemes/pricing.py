@@ -31,7 +31,7 @@ from contextlib import contextmanager
 
 import frappe
 from frappe import _
-from frappe.utils import flt
+from frappe.utils import flt, nowdate
 from frappe.utils.nestedset import get_root_of
 
 from dms_app.core import schemes as core
@@ -402,3 +402,57 @@ def _system_change():
 	finally:
 		session.user = user
 		del frappe.local.message_log[messages:]
+
+
+def price_as_the_desk_does(invoice: dict, price_list: str, on_items=None):
+	"""ERPNext's own pricing of an unsaved Sales Invoice (a dict with its item rows), as the desk and POS
+	do it: one ``apply_pricing_rule`` call with the document, the answers put on the rows with their free
+	items, then the totals and the transaction (bill) rule as on save. ``on_items`` is called once the
+	item answers are in (the benchmark times that step). Returns the priced, unsaved invoice."""
+	from erpnext.accounts.doctype.pricing_rule.pricing_rule import apply_pricing_rule
+	from erpnext.accounts.doctype.pricing_rule.utils import apply_pricing_rule_on_transaction
+
+	args = {
+		key: invoice.get(key)
+		for key in ("customer", "customer_group", "territory", "currency", "conversion_rate", "company")
+	}
+	args.update(
+		items=[
+			{**row, "child_docname": row["name"], "parenttype": "Sales Invoice"} for row in invoice["items"]
+		],
+		price_list=price_list,
+		price_list_currency=invoice["currency"],
+		plc_conversion_rate=1,
+		transaction_date=nowdate(),
+		doctype="Sales Invoice",
+		name=invoice["name"],
+		is_return=0,
+		update_stock=0,
+	)
+	answers = apply_pricing_rule(args, doc=invoice)
+	if on_items:
+		on_items()
+	doc = frappe.get_doc(invoice)
+	free = []
+	for row, answer in zip(doc.items, answers, strict=True):
+		row.discount_percentage = flt(answer.get("discount_percentage"))
+		row.discount_amount = flt(answer.get("discount_amount"))
+		row.pricing_rules = answer.get("pricing_rules") or ""
+		row.rate = 0
+		free.extend(answer.get("free_item_data") or [])
+	free_fields = (
+		"item_code",
+		"qty",
+		"rate",
+		"price_list_rate",
+		"is_free_item",
+		"pricing_rules",
+		"uom",
+		"conversion_factor",
+	)
+	for free_row in free:
+		doc.append("items", {key: free_row.get(key) for key in free_fields})
+	doc.calculate_taxes_and_totals()
+	apply_pricing_rule_on_transaction(doc)
+	doc.calculate_taxes_and_totals()
+	return doc

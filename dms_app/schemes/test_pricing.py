@@ -12,6 +12,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, flt, nowdate
 
 from dms_app.core import schemes as core
+from dms_app.schemes.pricing import price_as_the_desk_does
 from dms_app.testing import company
 
 PREFIX = "DMS PR"
@@ -276,60 +277,8 @@ class TestSchemePricingMirror(FrappeTestCase):
 		}
 
 	def erpnext_desk(self, customer: str, lines: list[tuple[str, float]]):
-		"""What the desk and POS do: one apply_pricing_rule call with the document, the answers put on
-		the rows, then the totals and the transaction rule as on save. Returns the unsaved invoice."""
-		from erpnext.accounts.doctype.pricing_rule.pricing_rule import apply_pricing_rule
-		from erpnext.accounts.doctype.pricing_rule.utils import apply_pricing_rule_on_transaction
-
-		invoice = self.invoice_dict(customer, lines)
-		args = {
-			key: invoice.get(key)
-			for key in ("customer", "customer_group", "territory", "currency", "conversion_rate", "company")
-		}
-		args.update(
-			items=[
-				{**row, "child_docname": row["name"], "parenttype": "Sales Invoice"}
-				for row in invoice["items"]
-			],
-			price_list=self.price_list,
-			price_list_currency=invoice["currency"],
-			plc_conversion_rate=1,
-			transaction_date=nowdate(),
-			doctype="Sales Invoice",
-			name=invoice["name"],
-			is_return=0,
-			update_stock=0,
-		)
-		answers = apply_pricing_rule(args, doc=invoice)
-		doc = frappe.get_doc(invoice)
-		free = []
-		for row, answer in zip(doc.items, answers, strict=True):
-			row.discount_percentage = flt(answer.get("discount_percentage"))
-			row.discount_amount = flt(answer.get("discount_amount"))
-			row.pricing_rules = answer.get("pricing_rules") or ""
-			row.rate = 0
-			free.extend(answer.get("free_item_data") or [])
-		for free_row in free:
-			doc.append(
-				"items",
-				{
-					key: free_row[key]
-					for key in (
-						"item_code",
-						"qty",
-						"rate",
-						"price_list_rate",
-						"is_free_item",
-						"pricing_rules",
-						"uom",
-						"conversion_factor",
-					)
-				},
-			)
-		doc.calculate_taxes_and_totals()
-		apply_pricing_rule_on_transaction(doc)
-		doc.calculate_taxes_and_totals()
-		return doc
+		"""What the desk and POS do (see pricing.price_as_the_desk_does). Returns the unsaved invoice."""
+		return price_as_the_desk_does(self.invoice_dict(customer, lines), self.price_list)
 
 	def erpnext_api(self, customer: str, lines: list[tuple[str, float]]) -> dict:
 		"""What saving a new Sales Invoice of item codes and quantities does (an API client, an import)."""

@@ -17,6 +17,7 @@ from dms_app.testing import (
 	as_user,
 	make_distributor,
 	make_item,
+	make_retailer,
 	make_user,
 	purge_distributor,
 	receive_stock,
@@ -29,24 +30,6 @@ STOCK_DATE = "2026-11-01"
 
 def stock(warehouse: str, item: str) -> float:
 	return flt(frappe.db.get_value("Bin", {"warehouse": warehouse, "item_code": item}, "actual_qty"))
-
-
-def retailer(name: str, distributor, **fields) -> str:
-	if existing := frappe.db.get_value("Customer", {"customer_name": name, "distributor": distributor.name}):
-		return existing
-	return (
-		frappe.get_doc(
-			{
-				"doctype": "Customer",
-				"customer_name": name,
-				"customer_type": "Company",
-				"distributor": distributor.name,
-				**fields,
-			}
-		)
-		.insert()
-		.name
-	)
 
 
 def stock_and_map(dist) -> None:
@@ -88,7 +71,7 @@ class TestSecondarySales(FrappeTestCase):
 			make_item(code, price=100)
 		for dist in (cls.dist, cls.other):
 			stock_and_map(dist)
-		cls.foreign_retailer = retailer("Other Town Mart", cls.other, tax_id="27ZZZZZ9999Z1Z5")
+		cls.foreign_retailer = make_retailer("Other Town Mart", cls.other, tax_id="27ZZZZZ9999Z1Z5")
 
 	def post(self, user=None, **kwargs):
 		return as_user(user or self.integrator, upload, **kwargs)
@@ -322,7 +305,7 @@ class TestSecondaryInvoiceRules(FrappeTestCase):
 		cls.other = make_distributor("T-SS-R2")
 		make_item("T-SS-SOAP", price=100)
 		receive_stock("T-SS-SOAP", cls.dist.warehouse, 5, posting_date=STOCK_DATE)
-		cls.retailer = retailer("T-SS Rule Shop", cls.dist)
+		cls.retailer = make_retailer("T-SS Rule Shop", cls.dist)
 
 	def sale(self, **fields):
 		return frappe.get_doc(
@@ -348,7 +331,7 @@ class TestSecondaryInvoiceRules(FrappeTestCase):
 
 	def test_only_own_retailers(self):
 		with self.assertRaisesRegex(frappe.ValidationError, "not a retailer of distributor"):
-			self.sale(customer=retailer("T-SS Foreign Shop", self.other)).insert()
+			self.sale(customer=make_retailer("T-SS Foreign Shop", self.other)).insert()
 
 	def test_never_negative_stock(self):
 		doc = self.sale(qty=6).insert()
@@ -384,7 +367,7 @@ class TestRacingUploads(FrappeTestCase):
 		dist = make_distributor(self.CODE)
 		make_item(self.ITEM)
 		receive_stock(self.ITEM, dist.warehouse, 100, posting_date=STOCK_DATE)
-		retailer("T-SS Race Shop", dist, tax_id="27RACES0000R1Z5")
+		make_retailer("T-SS Race Shop", dist, tax_id="27RACES0000R1Z5")
 		frappe.db.commit()
 		batch = [
 			{
