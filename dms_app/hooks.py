@@ -113,4 +113,7 @@ portal_menu_items = [
 	{"title": "Distributor Portal", "route": "/dms", "role": "Distributor"},
 	{"title": "Orders", "route": "/dms/orders", "role": "Distributor"},
 	{"title": "Inventory", "route": "/dms/inventory", "role": "Distributor"},
+	{"title": "Secondary Sales", "route": "/dms/sales", "role": "Distributor"},
+	{"title": "Retailers", "route": "/dms/retailers", "role": "Distributor"},
+	{"title": "Schemes and Claims", "route": "/dms/schemes", "role": "Distributor"},
 ]

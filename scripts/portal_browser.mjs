@@ -1,11 +1,15 @@
 // Browser smoke test of the distributor portal; run by scripts/portal-browser, which serves the site,
 // makes the demo data (dms_app.portal.browser_fixture) and passes it in DMS_PORTAL_FIXTURE.
 // playwright-core (version pinned in scripts/portal-browser) drives Debian's chromium, headless.
+// Pages added later bring their own walk in scripts/portal_browser/<area>.mjs (export async function
+// walk(ctx)); each runs, in name order, after the core walk below, logged in as distributor A.
+import { readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
-const require = createRequire(path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "package.json"));
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(path.join(here, "..", "package.json"));
 const { chromium } = require("playwright-core");
 
 const base = process.env.DMS_PORTAL_URL;
@@ -110,7 +114,16 @@ async function walk(browser, size) {
 	response = await open(page, `/dms?distributor=${encodeURIComponent(b.distributor)}`, "foreign-distributor", size);
 	body = await text(page);
 	check(response.status() === 403 && !body.includes(OIL), t(`?distributor=B refused (${response.status()})`));
+
+	const ctx = { page, context, base, fixture, shots, size, t, check, text, open, noSideways };
+	for (const area of areas) await area.walk(ctx);
 	await context.close();
+}
+
+const areaDir = path.join(here, "portal_browser");
+const areas = [];
+for (const file of readdirSync(areaDir, { withFileTypes: true }).map((f) => f.name).filter((f) => f.endsWith(".mjs")).sort()) {
+	areas.push(await import(pathToFileURL(path.join(areaDir, file)).href));
 }
 
 const started = Date.now();

@@ -96,8 +96,13 @@ def set_error(context, status: int, title: str, message: str) -> None:
 def nav_items() -> list[dict]:
 	return [
 		{"route": "/dms", "label": _("Home")},
+		{"route": "/dms/orders/new", "label": _("Place Order")},
 		{"route": "/dms/orders", "label": _("Orders")},
 		{"route": "/dms/inventory", "label": _("Inventory")},
+		{"route": "/dms/sales", "label": _("Sales")},
+		{"route": "/dms/retailers", "label": _("Retailers")},
+		{"route": "/dms/schemes", "label": _("Schemes")},
+		{"route": "/dms/claims", "label": _("Claims")},
 	]
 
 
