@@ -1,5 +1,7 @@
 """A distributor's primary orders (Material Requests with its distributor) for the portal: the list, and
-one order with its lines and status timeline (approval log, dispatches, receipts). Read-only.
+one order with its lines and status timeline (approval log, dispatches, receipts), and what of its
+dispatches is still in transit, for the receipt form (which posts to
+dms_app.api.primary_orders.confirm_receipt). Read-only.
 
 Every query names the distributor, which the caller resolved from the logged-in user; an order of
 another distributor is simply not found.
@@ -7,7 +9,7 @@ another distributor is simply not found.
 
 import frappe
 from frappe import _
-from frappe.utils import get_datetime
+from frappe.utils import flt, get_datetime
 
 from dms_app.core import portal
 from dms_app.core.primary_order import DRAFT
@@ -88,6 +90,7 @@ def order_detail(distributor: str, name: str | None) -> dict | None:
 	dispatches = _dispatches(order.name)
 	receipts = _receipts([d.name for d in dispatches if d.docstatus == 1])
 	submitted = [d for d in dispatches if d.docstatus == 1]
+	receivable = in_transit(submitted)
 	received_fully = bool(submitted) and order.transfer_status == "Completed"
 	state = order.workflow_state or DRAFT
 	stage = portal.stage(state, bool(submitted), received_fully, bool(receipts))
@@ -98,6 +101,7 @@ def order_detail(distributor: str, name: str | None) -> dict | None:
 		"receipts": receipts,
 		"stage": stage,
 		"stage_label": stage_labels()[stage],
+		"receivable": receivable,
 		"timeline": portal.timeline(
 			get_datetime(order.creation),
 			order.owner,
@@ -142,6 +146,31 @@ def _dispatches(order: str) -> list[dict]:
 	return rows
 
 
+def in_transit(dispatches: list[dict]) -> list[dict]:
+	"""The submitted ``dispatches`` with something still in transit: each with its ``lines`` (item_code,
+	item_name, uom, pending: dispatched and not yet received, per item as the receipt counts it)."""
+	if not dispatches:
+		return []
+	pending: dict[str, dict[str, frappe._dict]] = {}
+	for row in frappe.get_all(
+		"Stock Entry Detail",
+		filters={"parent": ["in", [d.name for d in dispatches]], "parenttype": "Stock Entry"},
+		fields=["parent", "item_code", "item_name", "stock_uom", "qty", "transferred_qty"],
+		order_by="idx",
+	):
+		line = pending.setdefault(row.parent, {}).setdefault(
+			row.item_code,
+			frappe._dict(item_code=row.item_code, item_name=row.item_name, uom=row.stock_uom, pending=0.0),
+		)
+		line.pending += flt(row.qty) - flt(row.transferred_qty)
+	result = []
+	for dispatch in dispatches:
+		lines = [line for line in pending.get(dispatch.name, {}).values() if line.pending > 1e-9]
+		if lines:
+			result.append(frappe._dict(dispatch, lines=lines))
+	return result
+
+
 def _receipts(dispatches: list[str]) -> list[dict]:
 	if not dispatches:
 		return []
@@ -158,6 +187,15 @@ def _receipts(dispatches: list[str]) -> list[dict]:
 		],
 		order_by="posting_date, posting_time",
 	)
+	lines: dict[str, list] = {}
+	for line in frappe.get_all(
+		"Stock Entry Detail",
+		filters={"parent": ["in", [row.name for row in rows] or [""]], "parenttype": "Stock Entry"},
+		fields=["parent", "item_code", "qty", "stock_uom"],
+		order_by="idx",
+	):
+		lines.setdefault(line.parent, []).append(line)
 	for row in rows:
 		row.at = get_datetime(f"{row.posting_date} {row.posting_time}")
+		row.lines = lines.get(row.name, [])
 	return rows
