@@ -39,6 +39,7 @@ import argparse
 import json
 import os
 import platform
+import random
 import re
 import signal
 import subprocess
@@ -156,13 +157,17 @@ def percentile(sorted_values: list[float], p: float) -> float:
 	return sorted_values[int(rank) - 1]
 
 
-def run_turn(page: Page, clients: list[Client], count: int, record: bool) -> None:
-	"""``count`` requests of ``page`` by all clients at once, each client one request at a time."""
+def run_turn(page: Page, clients: list[Client], count: int, record: bool, think: float = 0) -> None:
+	"""``count`` requests of ``page`` by all clients at once, each client one request at a time and, with
+	``think``, pausing between its requests for a random time of 0.5 to 1.5 times ``think`` seconds."""
 	lock = threading.Lock()
 	left = [count]
 	warmup_problems: list[str] = []
 
 	def worker(client: Client) -> None:
+		pause = random.Random(client.user)
+		if think:
+			time.sleep(pause.uniform(0, think))  # users do not all start at once
 		while True:
 			with lock:
 				if left[0] <= 0:
@@ -186,6 +191,8 @@ def run_turn(page: Page, clients: list[Client], count: int, record: bool) -> Non
 					page.errors += 1
 					if len(page.error_samples) < 5:
 						page.error_samples.append(f"{client.user}: {problem}")
+			if think and left[0] > 0:
+				time.sleep(pause.uniform(0.5 * think, 1.5 * think))
 
 	threads = [threading.Thread(target=worker, args=(c,)) for c in clients]
 	started = time.perf_counter()
@@ -372,6 +379,12 @@ def main() -> None:
 	parser.add_argument("--requests", type=int, default=600, help="measured requests per page")
 	parser.add_argument("--rounds", type=int, default=3, help="turns per page, interleaved")
 	parser.add_argument("--warmup", type=int, default=40, help="unmeasured requests per page first")
+	parser.add_argument(
+		"--think",
+		type=float,
+		default=0,
+		help="mean pause of each user between requests, seconds (default 0: back-to-back, the saturating case)",
+	)
 	parser.add_argument("--only", nargs="*", help="measure only pages whose name contains one of these")
 	parser.add_argument("--out", help="write the figures as JSON to this file")
 	args = parser.parse_args()
@@ -423,7 +436,7 @@ def measure(base: str, args, workers: int) -> dict:
 	for _round in range(args.rounds):
 		for page in measured:
 			clients = portal if page.kind == "portal" else desk
-			run_turn(page, clients, per_turn, record=True)
+			run_turn(page, clients, per_turn, record=True, think=args.think)
 	rows = []
 	for page in measured:
 		values = sorted(page.latencies)
@@ -444,6 +457,7 @@ def measure(base: str, args, workers: int) -> dict:
 	return {
 		"site": args.site,
 		"concurrency": args.users,
+		"think_seconds": args.think,
 		"gunicorn_workers": workers,
 		"rounds": args.rounds,
 		"warmup_per_page": args.warmup,
@@ -463,7 +477,8 @@ def cpu_model() -> str:
 
 def print_table(figures: dict) -> None:
 	print(
-		f"\nsite {figures['site']}: {figures['concurrency']} concurrent users, gunicorn with "
+		f"\nsite {figures['site']}: {figures['concurrency']} concurrent users, think time "
+		f"{figures['think_seconds']} s, gunicorn with "
 		f"{figures['gunicorn_workers']} workers, {figures['cpus']} CPUs ({figures['cpu_model']}); "
 		f"load average before {figures['load_before']}, after {figures['load_after']}"
 	)
