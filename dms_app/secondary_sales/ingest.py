@@ -3,7 +3,8 @@
 Each invoice is all-or-nothing (a savepoint around it) and gets one result: created (with the Sales
 Invoice), duplicate (the distributor already sent that external reference: the existing invoice is
 returned, nothing is made) or rejected (with row-level errors). Retailers, item mappings and known
-references are read once per batch, not per invoice.
+references are read once per batch, not per invoice; the masters ERPNext reads again for every invoice
+are answered from a transaction-scoped cache (dms_app.secondary_sales.read_cache).
 """
 
 import json
@@ -15,6 +16,7 @@ from frappe import _
 from frappe.utils import cint, flt
 
 from dms_app.core.secondary_sales import InvoiceIn, Retailer, RowError, match_retailer
+from dms_app.secondary_sales.read_cache import reuse_reads
 
 SYNC_LIMIT = 50  # larger batches run as a background job
 PROGRESS_EVERY = 25
@@ -123,12 +125,13 @@ def ingest(
 	distributor: str, invoices: list[InvoiceIn], upload: str | None = None, on_progress=None
 ) -> list[dict]:
 	"""Post ``invoices`` for ``distributor``; one result dict per invoice, in batch order."""
-	context = BatchContext(distributor, invoices)
 	results = []
-	for done, invoice in enumerate(invoices, start=1):
-		results.append(_ingest_one(context, invoice, upload))
-		if on_progress and (done % PROGRESS_EVERY == 0 or done == len(invoices)):
-			on_progress(done, len(invoices))
+	with reuse_reads():
+		context = BatchContext(distributor, invoices)
+		for done, invoice in enumerate(invoices, start=1):
+			results.append(_ingest_one(context, invoice, upload))
+			if on_progress and (done % PROGRESS_EVERY == 0 or done == len(invoices)):
+				on_progress(done, len(invoices))
 	return results
 
 
