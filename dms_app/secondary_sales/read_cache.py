@@ -89,13 +89,18 @@ class CachingCursor:
 
 @contextmanager
 def reuse_reads():
-	"""Serve repeated reads of this connection's transactions from memory while the block runs."""
+	"""Serve repeated reads of this connection's transactions from memory while the block runs.
+
+	Off when the site config says ``"dms_read_cache": 0`` (to compare, or to rule it out)."""
 	db = frappe.db
 	cursor = db._cursor
 	if isinstance(cursor, CachingCursor):  # already inside
 		yield cursor._cache
 		return
 	cache = ReadCache()
+	if not frappe.conf.get("dms_read_cache", 1):
+		yield cache
+		return
 	db._cursor = CachingCursor(cursor, cache)
 	try:
 		yield cache

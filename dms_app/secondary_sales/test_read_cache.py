@@ -2,6 +2,8 @@
 # License: MIT. See license.txt
 """The batch read cache answers exactly what the database would, inside one transaction."""
 
+from unittest.mock import patch
+
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
@@ -51,3 +53,11 @@ class TestReadCache(FrappeTestCase):
 			self.assertEqual(
 				frappe.db.sql("select count(*) from `tabItem` where name=%s", self.item)[0][0], 1
 			)
+
+	def test_site_config_turns_it_off(self):
+		with patch.dict(frappe.local.conf, {"dms_read_cache": 0}):
+			with reuse_reads() as cache:
+				self.name()
+				self.name()
+				self.assertEqual(cache.hits, 0)
+				self.assertNotIsInstance(frappe.db._cursor, CachingCursor)
