@@ -45,6 +45,7 @@ def setup() -> None:
 					"draft_order": data.b_draft,
 				},
 				"items": list(data.item_codes),
+				"schemes": _retailers_schemes_setup(data),
 			}
 		)
 	)
@@ -78,6 +79,7 @@ def teardown() -> None:
 		_purge([("Stock Entry", name) for name in stock_entries] + [("Material Request", n) for n in orders])
 	finally:
 		frappe.db.set_single_value("Accounts Settings", "delete_linked_ledger_entries", keep)
+	_retailers_schemes_teardown(codes)
 	frappe.db.delete("DMS Scheme Ledger Entry", {"distributor": ["in", codes]})
 	frappe.db.delete("DMS Sync Message", {"distributor": ["in", codes]})
 	frappe.db.commit()
@@ -107,3 +109,65 @@ def _purge(documents: list[tuple[str, str]]) -> None:
 		if frappe.db.exists(doctype, name):
 			frappe.db.set_value(doctype, name, "docstatus", 2, update_modified=False)
 			_delete(doctype, name)
+
+
+# -- retailers and schemes walks (scripts/portal_browser/30-retailers.mjs, 40-schemes.mjs) ------------
+
+WALK_SCHEME = f"{PREFIX} Walk Two Off"
+
+
+def _retailers_schemes_setup(data) -> dict:
+	"""A submitted secondary scheme of A's company (2 off per unit of SOAP) and two of its benefits on A's
+	sale, unclaimed, for the schemes walk to see and claim. The scheme needs a coupon code nobody types,
+	so the sales other walks make are not priced by it."""
+	soap = data.item_codes[0]
+	scheme = frappe.get_doc(
+		{
+			"doctype": "DMS Scheme",
+			"scheme_name": WALK_SCHEME,
+			"scheme_type": "Slab Discount",
+			"channel": "Secondary",
+			"company": data.a.company,
+			"valid_from": data.old,
+			"coupon_code": f"{PREFIX}-WALK-{frappe.generate_hash(length=6)}",
+			"slabs": [{"from_value": 1, "discount_type": "Amount", "discount": 2}],
+			"items": [{"applies_to": "Item", "value": soap}],
+			"description": "Browser walk scheme",
+		}
+	).insert(ignore_permissions=True)
+	scheme.submit()
+	sale = frappe.db.get_value(
+		"Sales Invoice", {"distributor": data.a.name, "docstatus": 1}, ["name", "customer"], as_dict=True
+	)
+	for value in (6, 4):
+		frappe.get_doc(
+			{
+				"doctype": "DMS Scheme Ledger Entry",
+				"scheme": scheme.name,
+				"scheme_type": scheme.scheme_type,
+				"channel": scheme.channel,
+				"company": data.a.company,
+				"posting_date": data.today,
+				"voucher_type": "Sales Invoice",
+				"voucher_no": sale.name,
+				"distributor": data.a.name,
+				"retailer": sale.customer,
+				"item_code": soap,
+				"qty": value / 2,
+				"discount": value,
+				"value": value,
+			}
+		).insert(ignore_permissions=True)
+	return {"scheme": scheme.name, "scheme_name": WALK_SCHEME, "unclaimed": 10}
+
+
+def _retailers_schemes_teardown(codes: list[str]) -> None:
+	"""The claims the walk filed (with their workflow actions) and the walk's scheme."""
+	claims = frappe.get_all("DMS Scheme Claim", filters={"distributor": ["in", codes]}, pluck="name")
+	_purge([("DMS Scheme Claim", name) for name in claims])
+	for name in frappe.get_all("DMS Scheme", filters={"scheme_name": WALK_SCHEME}, pluck="name"):
+		scheme = frappe.get_doc("DMS Scheme", name)
+		if scheme.docstatus == 1:
+			scheme.flags.ignore_permissions = True
+			scheme.cancel()  # withdraws the ERPNext Promotional Scheme mirroring it, if any
+		_purge([("DMS Scheme", name)])

@@ -177,11 +177,13 @@ def describe(scheme: core.Scheme) -> list[str]:
 
 
 def _range(slab: core.Slab, template: str, value: bool) -> str:
-	fmt = _money if value else _units
-	if slab.high is None:
-		amount = _("{0} or more").format(fmt(slab.low))
+	if value:
+		low, high = _money(slab.low), _money(slab.high) if slab.high is not None else None
+		amount = _("{0} or more").format(low) if high is None else _("{0} to {1}").format(low, high)
+	elif slab.high is None:
+		amount = _("{0} or more units").format(_num(slab.low))
 	else:
-		amount = _("{0} to {1}").format(fmt(slab.low), fmt(slab.high))
+		amount = _("{0} to {1} units").format(_num(slab.low), _num(slab.high))
 	return template.format(amount)
 
 
@@ -198,10 +200,6 @@ def applies_to(scheme: core.Scheme) -> str:
 
 def _num(value: float) -> str:
 	return f"{value:g}"
-
-
-def _units(value: float) -> str:
-	return _("{0} units").format(_num(value))
 
 
 def _money(value: float) -> str:
@@ -446,17 +444,23 @@ def file_claim(scheme=None, from_date=None, to_date=None, distributor=None) -> l
 		period = periods.setdefault(entry.scheme, [when, when])
 		period[0], period[1] = min(period[0], when), max(period[1], when)
 	if not periods:
-		waiting = sorted(set(held.values()))
-		frappe.throw(
-			(
-				_("There is nothing to claim for scheme {0}.").format(escape_html(scheme))
-				if scheme
-				else _("There is nothing to claim: every benefit your schemes gave is claimed already.")
-			)
-			+ (" " + _("Claims still open: {0}.").format(", ".join(waiting)) if waiting else ""),
-			NothingToClaim,
-			title=_("Nothing to Claim"),
+		open_filters = {"distributor": distributor, "docstatus": 0, **({"scheme": scheme} if scheme else {})}
+		waiting = ", ".join(
+			frappe.get_all("DMS Scheme Claim", filters=open_filters, pluck="name", order_by="name")
 		)
+		if scheme and waiting:
+			message = _(
+				"There is nothing to claim for scheme {0}: its benefits are claimed, or wait in claim {1}."
+			).format(escape_html(scheme), waiting)
+		elif scheme:
+			message = _("There is nothing to claim for scheme {0}.").format(escape_html(scheme))
+		elif waiting:
+			message = _(
+				"There is nothing to claim: every benefit your schemes gave is claimed, or waits in claim {0}."
+			).format(waiting)
+		else:
+			message = _("There is nothing to claim: every benefit your schemes gave is claimed already.")
+		frappe.throw(message, NothingToClaim, title=_("Nothing to Claim"))
 
 	savepoint = "dms_portal_file_claim"
 	frappe.db.savepoint(savepoint)
