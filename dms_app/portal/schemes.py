@@ -439,7 +439,9 @@ def file_claim(scheme=None, from_date=None, to_date=None, distributor=None) -> l
 	periods: dict[str, list] = {}
 	for entry in _entries(distributor, scheme):
 		when = getdate(entry.posting_date)
-		if not claimable(entry, held) or (start and when < start) or (end and when > end):
+		if not claimable(entry, held) or flt(entry.value) <= 0:
+			continue  # a benefit worth nothing (free goods without a price) is nothing to claim alone
+		if (start and when < start) or (end and when > end):
 			continue
 		period = periods.setdefault(entry.scheme, [when, when])
 		period[0], period[1] = min(period[0], when), max(period[1], when)

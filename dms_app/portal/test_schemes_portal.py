@@ -117,11 +117,25 @@ class TestPortalSchemesAndClaims(FrappeTestCase):
 		)
 		self.assertEqual(ledger(d.b.name, self.open_for_oil), b_before)
 
+		# a free good without a price is worth nothing: alone it is nothing to claim
+		worthless = frappe.get_doc(
+			{
+				"doctype": "DMS Scheme Ledger Entry",
+				"scheme": self.open_for_oil,
+				"channel": "Secondary",
+				"company": d.a.company,
+				"posting_date": today(),
+				"distributor": d.a.name,
+				"free_qty": 1,
+				"value": 0,
+			}
+		).insert(ignore_permissions=True)
 		claims = frappe.db.count("DMS Scheme Claim", {"distributor": d.a.name})
 		for params in ({}, {"scheme": self.open}, {"scheme": self.open_for_oil}, {"scheme": self.b_only}):
 			with self.assertRaisesRegex(portal_schemes.NothingToClaim, "nothing to claim"):
 				call(d.a_user, FILE, **params)
 		self.assertEqual(frappe.db.count("DMS Scheme Claim", {"distributor": d.a.name}), claims)
+		frappe.db.delete("DMS Scheme Ledger Entry", worthless.name)
 
 		# the lists and the claim's page
 		status, html, _r = render("/dms/claims", d.a_user)
