@@ -45,6 +45,7 @@ def setup() -> None:
 					"draft_order": data.b_draft,
 				},
 				"items": list(data.item_codes),
+				"sales": _sales_setup(data),
 				"schemes": _retailers_schemes_setup(data),
 			}
 		)
@@ -56,7 +57,7 @@ def teardown() -> None:
 	frappe.db.rollback()
 	frappe.set_user("Administrator")
 	codes = [f"{PREFIX}-A", f"{PREFIX}-B"]
-	items = [f"{PREFIX}-SOAP", f"{PREFIX}-TEA", f"{PREFIX}-OIL"]
+	items = [f"{PREFIX}-SOAP", f"{PREFIX}-TEA", f"{PREFIX}-OIL", SALES_FREE_ITEM]
 	keep = frappe.db.get_single_value("Accounts Settings", "delete_linked_ledger_entries")
 	frappe.db.set_single_value("Accounts Settings", "delete_linked_ledger_entries", 1)
 	try:
@@ -85,6 +86,7 @@ def teardown() -> None:
 	frappe.db.commit()
 	for code in codes:
 		purge_distributor(code)
+	_sales_teardown()  # after the invoices whose free rows name its scheme
 	for doctype, field in (("Item Price", "item_code"), ("Bin", "item_code")):
 		frappe.db.delete(doctype, {field: ["in", items]})
 	for item in items:
@@ -170,4 +172,59 @@ def _retailers_schemes_teardown(codes: list[str]) -> None:
 		if scheme.docstatus == 1:
 			scheme.flags.ignore_permissions = True
 			scheme.cancel()  # withdraws the ERPNext Promotional Scheme mirroring it, if any
+		_purge([("DMS Scheme", name)])
+
+
+# -- secondary sales walk (scripts/portal_browser/20-sales.mjs) ---------------------------------------
+
+SALES_SCHEME = f"{PREFIX} Walk Free Cup"
+SALES_FREE_ITEM = f"{PREFIX}-CUP"
+
+
+def _sales_setup(data) -> dict:
+	"""A secondary scheme for distributor A only: buy 5 SOAP, get a cup free, and 20 cups in A's warehouse.
+	The cup has no selling price, so the walk's free cups are worth nothing and leave no benefit to claim
+	(the schemes walk expects only its own). The walk's invoices, uploads and ledger entries go with A."""
+	from dms_app.testing import make_item, receive_stock
+
+	soap = data.item_codes[0]
+	make_item(SALES_FREE_ITEM, item_name=f"{PREFIX} Tea Cup")
+	receive_stock(SALES_FREE_ITEM, data.a.warehouse, 20, rate=5)
+	scheme = frappe.get_doc(
+		{
+			"doctype": "DMS Scheme",
+			"scheme_name": SALES_SCHEME,
+			"scheme_type": "Free Goods",
+			"channel": "Secondary",
+			"company": data.a.company,
+			"valid_from": data.old,
+			"buy_qty": 5,
+			"free_qty": 1,
+			"free_item": SALES_FREE_ITEM,
+			"items": [{"applies_to": "Item", "value": soap}],
+			"buyers": [{"buyer_type": "Distributor", "value": data.a.name}],
+			"description": "Browser walk scheme (secondary sales)",
+		}
+	).insert(ignore_permissions=True)
+	scheme.submit()
+	retailer = frappe.db.get_value(
+		"Customer", {"distributor": data.a.name}, ["name", "customer_name"], as_dict=True
+	)
+	return {
+		"scheme": scheme.name,
+		"scheme_name": SALES_SCHEME,
+		"free_item": SALES_FREE_ITEM,
+		"retailer": retailer.name,
+		"retailer_name": retailer.customer_name,
+	}
+
+
+def _sales_teardown() -> None:
+	"""The sales walk's scheme (its ledger entries go with distributor A's, its cup with the items)."""
+	for name in frappe.get_all("DMS Scheme", filters={"scheme_name": SALES_SCHEME}, pluck="name"):
+		frappe.db.delete("DMS Scheme Ledger Entry", {"scheme": name})
+		scheme = frappe.get_doc("DMS Scheme", name)
+		if scheme.docstatus == 1:
+			scheme.flags.ignore_permissions = True
+			scheme.cancel()
 		_purge([("DMS Scheme", name)])
