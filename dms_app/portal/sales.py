@@ -143,14 +143,7 @@ def invoice_detail(distributor: str, name: str | None) -> dict | None:
 	doc = frappe.get_doc("Sales Invoice", name)
 	benefits = json.loads(doc.dms_scheme_benefits or "[]") if doc.get("dms_scheme_benefits") else []
 	given = core.schemes_given(benefits)
-	names = dict(
-		frappe.get_all(
-			"DMS Scheme",
-			filters={"name": ["in", [g.scheme for g in given] or [""]]},
-			fields=["name", "scheme_name"],
-			as_list=True,
-		)
-	)
+	names = scheme_names([g.scheme for g in given] + [row.get(FREE_ROW) for row in doc.items])
 	returns = frappe.get_all(
 		"Sales Invoice",
 		filters={"return_against": doc.name, "distributor": distributor, "docstatus": 1},
@@ -170,9 +163,25 @@ def invoice_detail(distributor: str, name: str | None) -> dict | None:
 		"points_earned": sum(flt(p.loyalty_points) for p in points if flt(p.loyalty_points) > 0),
 		"points_redeemed": -sum(flt(p.loyalty_points) for p in points if flt(p.loyalty_points) < 0),
 		"loyalty_program": next((p.loyalty_program for p in points), None),
+		"scheme_names": names,
 		"manual_discount": flt(doc.discount_amount) - flt(doc.dms_scheme_bill_discount),
 		"scheme_discount": sum(g.discount for g in given),
 	}
+
+
+def scheme_names(schemes: list[str | None]) -> dict[str, str]:
+	wanted = [name for name in set(schemes) if name]
+	if not wanted:
+		return {}
+	return dict(
+		frappe.get_all(
+			"DMS Scheme", filters={"name": ["in", wanted]}, fields=["name", "scheme_name"], as_list=True
+		)
+	)
+
+
+def _qty(value) -> str:
+	return frappe.format_value(flt(value), {"fieldtype": "Float"})
 
 
 def upload_list(distributor: str, limit: int = 20) -> list[dict]:
@@ -341,6 +350,8 @@ def describe(doc, warehouse: str) -> dict:
 	def money(value):
 		return fmt_money(flt(value), currency=currency)
 
+	given = core.schemes_given(json.loads(doc.dms_scheme_benefits) if doc.get("dms_scheme_benefits") else [])
+	names = scheme_names([g.scheme for g in given] + [row.get(FREE_ROW) for row in doc.items])
 	stock = on_hand(warehouse, [row.item_code for row in doc.items])
 	short = core.shortfalls([(row.item_code, flt(row.stock_qty) or flt(row.qty)) for row in doc.items], stock)
 	lines = []
@@ -353,6 +364,7 @@ def describe(doc, warehouse: str) -> dict:
 				"qty": flt(row.qty),
 				"uom": row.uom,
 				"free_under": row.get(FREE_ROW) or None,
+				"free_under_name": names.get(row.get(FREE_ROW)) if row.get(FREE_ROW) else None,
 				"base_rate": base,
 				"rate": flt(row.rate),
 				"scheme_discount": flt(row.get("dms_scheme_discount")),
@@ -367,15 +379,6 @@ def describe(doc, warehouse: str) -> dict:
 				},
 			}
 		)
-	given = core.schemes_given(json.loads(doc.dms_scheme_benefits) if doc.get("dms_scheme_benefits") else [])
-	names = dict(
-		frappe.get_all(
-			"DMS Scheme",
-			filters={"name": ["in", [g.scheme for g in given] or [""]]},
-			fields=["name", "scheme_name"],
-			as_list=True,
-		)
-	)
 	totals = {
 		"total": doc.total,
 		# from the benefits: the document's dms_scheme_discount may count a bill discount twice when
@@ -406,7 +409,7 @@ def describe(doc, warehouse: str) -> dict:
 			for g in given
 		],
 		"short": [
-			_("{0}: {1} needed, {2} on hand in {3}.").format(item, needed, have, warehouse)
+			_("{0}: {1} needed, {2} on hand in {3}.").format(item, _qty(needed), _qty(have), warehouse)
 			for item, (needed, have) in short.items()
 		],
 	}

@@ -1,5 +1,7 @@
 // /dms/sales/new: pick a retailer and items, see the schemes' prices as the lines change (debounced
 // calls to dms_app.portal.sales.preview), then create the invoice (create_invoice) and open it.
+// (Frappe replaces the word index or next in braces anywhere in a page with its table of contents or a link, so
+// no template here names a variable that way.)
 (function () {
 	const form = document.getElementById("dms-sale");
 	if (!form) return;
@@ -82,11 +84,11 @@
 	function renderLines() {
 		tbody.innerHTML = lines
 			.map(
-				(line, index) => `<tr data-line="${index}" data-item="${esc(line.item_code)}">
+				(line, n) => `<tr data-line="${n}" data-item="${esc(line.item_code)}">
 				<td data-label="${esc(L.item)}"><b>${esc(line.item_code)}</b>${line.item_name && line.item_name !== line.item_code ? `<br><span class="dms-muted">${esc(line.item_name)}</span>` : ""}</td>
 				<td data-label="${esc(L.on_hand)}" class="num" data-on-hand>${line.on_hand == null ? "–" : esc(number(line.on_hand))} ${esc(line.uom || "")}</td>
-				<td data-label="${esc(L.qty)}" class="num"><input class="form-control form-control-sm dms-qty" type="text" inputmode="decimal" aria-label="${esc(L.qty)} ${esc(line.item_code)}" value="${esc(line.qty)}" data-qty="${index}"></td>
-				<td class="num"><button type="button" class="btn btn-xs btn-default" data-remove="${index}" aria-label="${esc(L.remove)} ${esc(line.item_code)}">${esc(L.remove)}</button></td>
+				<td data-label="${esc(L.qty)}" class="num"><input class="form-control form-control-sm dms-qty" type="text" inputmode="decimal" aria-label="${esc(L.qty)} ${esc(line.item_code)}" value="${esc(line.qty)}" data-qty="${n}"></td>
+				<td class="num"><button type="button" class="btn btn-xs btn-default" data-remove="${n}" aria-label="${esc(L.remove)} ${esc(line.item_code)}">${esc(L.remove)}</button></td>
 			</tr>`,
 			)
 			.join("");
@@ -100,7 +102,7 @@
 			renderLines();
 		}
 		const index = existing < 0 ? lines.length - 1 : existing;
-		const input = tbody.querySelector(`[data-qty="${index}"]`);
+		const input = tbody.querySelector(`[data-qty="${String(index)}"]`);
 		if (input) {
 			input.focus();
 			input.select();
@@ -133,12 +135,13 @@
 			items = null;
 			suggestions.innerHTML = `<li class="empty">${esc(messages.join(" "))}</li>`;
 		}
-		if (mine !== searchSeq) return;
+		// a pick (or a later search) made this answer stale; a list nobody is searching stays closed
+		if (mine !== searchSeq || document.activeElement !== search) return;
 		if (items) {
 			suggestions.innerHTML = items.length
 				? items
 						.map(
-							(item, index) => `<li><button type="button" data-pick="${index}">
+							(item, n) => `<li><button type="button" data-pick="${n}">
 							<span class="name"><b>${esc(item.item_code)}</b>${item.item_name !== item.item_code ? ` · ${esc(item.item_name)}` : ""}</span>
 							<span class="meta">${esc(number(item.actual_qty))} ${esc(item.stock_uom)} · ${esc(item.fmt_price)}</span></button></li>`,
 						)
@@ -193,6 +196,8 @@
 
 	function pick(item) {
 		if (!item) return;
+		clearTimeout(searchTimer);
+		searchSeq++;
 		suggestions.hidden = true;
 		search.value = "";
 		addItem(item);
@@ -255,7 +260,7 @@
 			.map(
 				(row) => `<tr data-item="${esc(row.item_code)}"${row.free_under ? ` data-free-under="${esc(row.free_under)}"` : ""}>
 				<td data-label="${esc(L.item)}"><b>${esc(row.item_code)}</b>${row.item_name && row.item_name !== row.item_code ? `<br><span class="dms-muted">${esc(row.item_name)}</span>` : ""}
-					${row.free_under ? `<br><span class="dms-pill green">${esc(L.free_under.replace("{0}", row.free_under))}</span>` : ""}
+					${row.free_under ? `<br><span class="dms-pill green">${esc(L.free_under.replace("{0}", row.free_under_name || row.free_under))}</span>` : ""}
 					${row.short ? `<br><span class="dms-pill red">${esc(L.short)}</span>` : ""}</td>
 				<td data-label="${esc(L.qty)}" class="num">${esc(number(row.qty))} ${esc(row.uom || "")}</td>
 				<td data-label="${esc(L.list_rate)}" class="num">${row.free_under ? "–" : esc(row.fmt.base_rate)}</td>

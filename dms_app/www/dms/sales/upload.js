@@ -179,11 +179,24 @@
 					<td data-label="${esc(L.details)}" class="dms-wrap">${details}</td></tr>`;
 			})
 			.join("");
+		if (!shown || shown.upload !== status.upload) refreshRecent();
 		resultsBox.innerHTML = `<div class="dms-alert ${counts.rejected ? "red" : ""}" role="status" data-dms-upload-summary${counts.rejected ? "" : ' style="background:#e4f8ec;color:#137333;border-color:#b7e4c7"'}>
 				${esc(fill(L.upload, status.upload))}: ${esc(fill(L.summary, counts.created, counts.duplicate, counts.rejected))}</div>
 			<div class="dms-table-wrap"><table class="dms-table dms-stack" data-dms-upload-results>
 			<thead><tr><th>${esc(L.invoice)}</th><th>${esc(L.result)}</th><th>${esc(L.details)}</th></tr></thead>
 			<tbody>${rows}</tbody></table></div>`;
+	}
+
+	// the list of recent uploads, as the page renders it now (with the upload just made)
+	async function refreshRecent() {
+		const recent = document.querySelector("[data-dms-recent]");
+		try {
+			const response = await fetch(window.location.href, { headers: { Accept: "text/html" } });
+			const fresh = new DOMParser().parseFromString(await response.text(), "text/html").querySelector("[data-dms-recent]");
+			if (response.ok && recent && fresh) recent.innerHTML = fresh.innerHTML;
+		} catch (e) {
+			/* the list stays as it was */
+		}
 	}
 
 	if (shown) {
