@@ -158,6 +158,38 @@ class TestPortalSales(FrappeTestCase):
 		self.assertEqual(status, 403)
 		self.assertNotIn(self.b_sale, html)
 
+	def test_a_return_is_listed_and_counted_as_returned(self):
+		from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_return
+
+		credit = make_sales_return(self.b_sale)
+		credit.items[0].qty = -1
+		credit.insert()
+		credit.submit()
+		status, html, _r = render("/dms/sales", self.b_user)
+		self.assertEqual(status, 200)
+		self.assertIn(f'data-invoice="{credit.name}"', html)
+		self.assertAlmostEqual(sales.invoice_totals(self.b.name)["returned"], 200)
+		status, html, _r = render("/dms/sales/view", self.b_user, name=credit.name)
+		self.assertEqual(status, 200)
+		self.assertIn(f"Credit Note {credit.name}", html)
+		status, html, _r = render("/dms/sales/view", self.b_user, name=self.b_sale)
+		self.assertIn("data-dms-returns", html)
+		# A sees none of it
+		status, html, _r = render("/dms/sales", self.a_user)
+		self.assertNotIn(credit.name, html)
+
+	def test_oem_staff_name_the_distributor(self):
+		manager = make_user(f"{P.lower()}-manager@dms.test", roles=("DMS Manager",))
+		status, html, _r = render("/dms/sales", manager)
+		self.assertEqual(status, 200)
+		self.assertIn("Choose a Distributor", html)
+		status, html, _r = render("/dms/sales", manager, distributor=self.b.name)
+		self.assertEqual(status, 200)
+		self.assertIn(f'data-invoice="{self.b_sale}"', html)
+		self.assertNotIn(self.a_sale, html)
+		found = self.call(manager, sales.search_items, distributor=self.b.name)
+		self.assertEqual([row["item_code"] for row in found], [OIL])
+
 	def test_view_own_invoice_and_not_anothers(self):
 		status, html, _r = render("/dms/sales/view", self.a_user, name=self.a_sale)
 		self.assertEqual(status, 200)
