@@ -55,7 +55,10 @@ def catalogue(
 	today=None,
 ) -> frappe._dict:
 	"""One slice of ``distributor``'s catalogue (matching ``q``), items with a suggestion first, then by
-	item code; with the total number of matches and the norms used."""
+	item code; with the total number of matches and the norms used.
+
+	Only an item sold in the window can have a suggestion, so suggestions are worked out for those; the
+	details (name, price...) are read for the slice shown."""
 	today = getdate(today or nowdate())
 	dist = _distributor(distributor)
 	settings = get_settings()
@@ -64,7 +67,8 @@ def catalogue(
 		dist.days_of_cover, cint(settings.get("days_of_cover")) or DEFAULT_COVER_DAYS
 	)
 	window_days = cint(settings.get("sell_out_window_days")) or DEFAULT_WINDOW_DAYS
-	items = orderable_items(dist, price_list, q=q)
+	rules = _orderable(dist, price_list, q=q)
+	codes = list(rules)
 
 	own, transit = _warehouses(distributor)
 	on_hand = _bin_qty(own)
@@ -74,10 +78,8 @@ def catalogue(
 	sold = _sold(own, window_start)
 	history = replenishment.history_days(window_days, _trading_since(dist, own, window_start), today)
 
-	rows = []
-	for item in items:
-		code = item.item_code
-		suggestion = replenishment.suggest(
+	def suggestion(code: str, item) -> replenishment.Suggestion:
+		return replenishment.suggest(
 			sold.get(code, 0),
 			history,
 			cover_days,
@@ -87,6 +89,17 @@ def catalogue(
 			min_order_qty=flt(item.min_order_qty),
 			whole=bool(item.whole),
 		)
+
+	suggested = {code: suggestion(code, rules[code]).qty for code in codes if sold.get(code, 0) > 0}
+	codes.sort(key=lambda code: (suggested.get(code, 0) <= 0, code))
+	start = max(cint(start), 0)
+	limit = min(max(cint(limit) or PAGE_LIMIT, 1), MAX_LIMIT)
+	shown = codes[start : start + limit]
+	details = _details(price_list, shown)
+	rows = []
+	for code in shown:
+		item = details[code]
+		s = suggestion(code, rules[code])
 		rows.append(
 			frappe._dict(
 				item,
@@ -94,16 +107,13 @@ def catalogue(
 				in_transit=in_transit.get(code, 0.0),
 				on_order=on_order.get(code, 0.0),
 				sold=sold.get(code, 0.0),
-				daily=suggestion.daily,
-				suggested_qty=suggestion.qty,
+				daily=s.daily,
+				suggested_qty=s.qty,
 			)
 		)
-	rows.sort(key=lambda r: (r.suggested_qty <= 0, r.item_code))
-	start = max(cint(start), 0)
-	limit = min(max(cint(limit) or PAGE_LIMIT, 1), MAX_LIMIT)
 	return frappe._dict(
-		rows=rows[start : start + limit],
-		total=len(rows),
+		rows=rows,
+		total=len(codes),
 		start=start,
 		limit=limit,
 		q=(q or "").strip(),
@@ -116,16 +126,72 @@ def catalogue(
 	)
 
 
-def orderable_items(dist, price_list: str | None, q: str | None = None, item_codes=None) -> list:
-	"""Items ``dist`` may order from ``price_list`` (optionally only ``item_codes``, or matching ``q``),
-	by item code: item_code, item_name, item_group, uom, whole (unit must be whole), min_order_qty, rate."""
+def orderable_codes(dist, price_list: str | None, q: str | None = None, item_codes=None) -> list[str]:
+	"""Codes of the items ``dist`` may order from ``price_list`` (optionally only ``item_codes``, or those
+	matching ``q`` in code, name or group), sorted."""
+	return list(_orderable(dist, price_list, q, item_codes))
+
+
+def _orderable(dist, price_list: str | None, q: str | None = None, item_codes=None) -> dict:
+	"""orderable_codes, each with its order rules: min_order_qty and whole (the stock unit must be whole)."""
 	if not price_list:
-		return []
+		return {}
 	item = frappe.qb.DocType("Item")
 	price = frappe.qb.DocType("Item Price")
 	uom = frappe.qb.DocType("UOM")
-	today = getdate(nowdate())
 	query = (
+		frappe.qb.from_(price)
+		.join(item)
+		.on(item.name == price.item_code)
+		.left_join(uom)
+		.on(uom.name == item.stock_uom)
+		.select(item.name, item.min_order_qty, uom.must_be_whole_number)
+		.distinct()
+		.where(
+			(price.price_list == price_list)
+			& (item.disabled == 0)
+			& (item.is_stock_item == 1)
+			& (item.has_variants == 0)
+			& (item.end_of_life.isnull() | (item.end_of_life > getdate(nowdate())))
+		)
+	)
+	if item_codes is not None:
+		if not item_codes:
+			return {}
+		query = query.where(item.name.isin(list(item_codes)))
+	if q := (q or "").strip():
+		like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+		query = query.where(item.name.like(like) | item.item_name.like(like) | item.item_group.like(like))
+	found = {code: frappe._dict(min_order_qty=moq, whole=whole) for code, moq, whole in query.run()}
+	if not found:
+		return {}
+	# Items limited to territories (DMS Item Territory): the rule orders.prepare applies to an order.
+	territories = territory_path(dist.territory)
+	limited = frappe.qb.DocType("DMS Item Territory")
+	sold_where: dict[str, set[str]] = {}
+	for parent, territory in (
+		frappe.qb.from_(limited)
+		.select(limited.parent, limited.territory)
+		.where((limited.parenttype == "Item") & (limited.parentfield == "dms_territories"))
+		.run()
+	):
+		sold_where.setdefault(parent, set()).add(territory)
+	return {
+		code: found[code]
+		for code in sorted(found)
+		if sold_in(frozenset(sold_where.get(code, ())), territories)
+	}
+
+
+def _details(price_list: str, codes: list[str]) -> dict[str, frappe._dict]:
+	"""item_code, item_name, item_group, uom, whole, min_order_qty and rate (the price as
+	dms_app.primary_sales.orders._price_lines takes it: the latest valid_from wins) of ``codes``."""
+	if not codes:
+		return {}
+	item = frappe.qb.DocType("Item")
+	price = frappe.qb.DocType("Item Price")
+	uom = frappe.qb.DocType("UOM")
+	rows = (
 		frappe.qb.from_(price)
 		.join(item)
 		.on(item.name == price.item_code)
@@ -140,40 +206,11 @@ def orderable_items(dist, price_list: str | None, q: str | None = None, item_cod
 			item.min_order_qty,
 			price.price_list_rate.as_("rate"),
 		)
-		.where(
-			(price.price_list == price_list)
-			& (item.disabled == 0)
-			& (item.is_stock_item == 1)
-			& (item.has_variants == 0)
-			& (item.end_of_life.isnull() | (item.end_of_life > today))
-		)
-		# the latest valid_from wins, as in dms_app.primary_sales.orders._price_lines
+		.where((price.price_list == price_list) & item.name.isin(codes))
 		.orderby(price.valid_from)
+		.run(as_dict=True)
 	)
-	if item_codes is not None:
-		if not item_codes:
-			return []
-		query = query.where(item.name.isin(list(item_codes)))
-	if q := (q or "").strip():
-		like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-		query = query.where(item.name.like(like) | item.item_name.like(like) | item.item_group.like(like))
-	found: dict[str, frappe._dict] = {}
-	for row in query.run(as_dict=True):
-		found[row.item_code] = row
-	if not found:
-		return []
-	# Items limited to territories (DMS Item Territory): the rule orders.prepare applies to an order.
-	territories = territory_path(dist.territory)
-	sold_where: dict[str, set[str]] = {}
-	for row in frappe.get_all(
-		"DMS Item Territory",
-		filters={"parenttype": "Item", "parent": ["in", list(found)]},
-		fields=["parent", "territory"],
-	):
-		sold_where.setdefault(row.parent, set()).add(row.territory)
-	return [
-		found[code] for code in sorted(found) if sold_in(frozenset(sold_where.get(code, ())), territories)
-	]
+	return {row.item_code: row for row in rows}
 
 
 def credit(dist) -> frappe._dict | None:
@@ -350,7 +387,7 @@ def place_order(lines: str | list | None = None, distributor: str | None = None)
 
 	dist = _distributor(distributor)
 	price_list = dist.default_price_list or get_settings().default_price_list
-	allowed = {row.item_code for row in orderable_items(dist, price_list, item_codes=list(cart))}
+	allowed = set(orderable_codes(dist, price_list, item_codes=list(cart)))
 	refused = [code for code in cart if code not in allowed]
 	if refused:
 		unknown = [code for code in refused if not frappe.db.exists("Item", code)]

@@ -1,7 +1,9 @@
 """/dms/orders/new: place a primary order from the distributor's catalogue, with suggested quantities.
 
 The catalogue (dms_app.portal.catalogue) is searched on the server (``?q=``) and shown a page at a time
-(``?page=``); the cart lives in the browser until it is sent to dms_app.portal.catalogue.place_order.
+(``?page=``); the cart lives in the browser (new.js) until it is sent to
+dms_app.portal.catalogue.place_order. Script and style are colocated files (new.js, new.css): Frappe compiles
+a page's template on every request, so the template is kept to the markup.
 """
 
 import frappe
@@ -30,3 +32,15 @@ def get_context(context):
 	context.clear_link = link("/dms/orders/new", context.query)
 	company = frappe.db.get_value("Distributor", distributor, "company")
 	context.currency = frappe.get_cached_value("Company", company, "default_currency") if company else ""
+	context.js_labels = {  # for new.js
+		"item": _("Item"),
+		"oneItem": _("item"),
+		"items": _("items"),
+		"quantity": _("Quantity"),
+		"amount": _("Amount"),
+		"remove": _("Remove"),
+		"placing": _("Placing the order…"),
+		"submit": _("Submit Order"),
+		"failed": _("The order could not be placed."),
+		"forbidden": _("You are not permitted to place this order."),
+	}

@@ -2,6 +2,8 @@
 
 An order of another distributor (or none) answers 404 with a page saying so: the query is filtered by
 the logged-in user's distributor, so another distributor's order is indistinguishable from a missing one.
+Dispatches still in transit get a receipt form (view.js posts it to
+dms_app.api.primary_orders.confirm_receipt).
 """
 
 import frappe
@@ -31,4 +33,11 @@ def get_context(context):
 		)
 		return
 	context.update(detail)
+	context.js_labels = {  # for view.js, the receipt form
+		"reason": _("Give a reason for the shortage."),
+		"failed": _("The receipt could not be confirmed."),
+		"forbidden": _("You are not permitted to confirm this receipt."),
+		"confirming": _("Confirming…"),
+		"confirm": _("Confirm Receipt"),
+	}
 	context.title = _("Order {0}").format(detail["order"].name)
