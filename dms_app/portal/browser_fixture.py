@@ -45,6 +45,7 @@ def setup() -> None:
 					"draft_order": data.b_draft,
 				},
 				"items": list(data.item_codes),
+				"place_order": _place_order_setup(data),
 				"sales": _sales_setup(data),
 				"schemes": _retailers_schemes_setup(data),
 			}
@@ -173,6 +174,30 @@ def _retailers_schemes_teardown(codes: list[str]) -> None:
 			scheme.flags.ignore_permissions = True
 			scheme.cancel()  # withdraws the ERPNext Promotional Scheme mirroring it, if any
 		_purge([("DMS Scheme", name)])
+
+
+# -- place-order walk (scripts/portal_browser/10-place-order.mjs) ---------------------------------------
+
+
+def _place_order_setup(data) -> dict:
+	"""Two orders of A, approved and dispatched but not received (one receipt per screen size), so the
+	walk can confirm a receipt. Teardown removes them with A's other orders and stock entries."""
+	from dms_app.testing import act, approve_order, as_user, make_primary_order
+
+	soap = data.item_codes[0]
+	in_transit = []
+	for _n in range(2):
+		order = as_user(data.a_user, make_primary_order, data.a, [(soap, 2)])
+		act(data.a_user, order, "Submit for Approval")
+		order = approve_order(order, data.approver)
+		dispatch = frappe.get_all(
+			"Stock Entry Detail",
+			filters={"material_request": order.name, "parenttype": "Stock Entry", "docstatus": 0},
+			pluck="parent",
+		)[0]
+		act(data.approver, frappe.get_doc("Stock Entry", dispatch), "Dispatch")
+		in_transit.append({"order": order.name, "dispatch": dispatch, "item": soap, "qty": 2})
+	return {"in_transit": in_transit}
 
 
 # -- secondary sales walk (scripts/portal_browser/20-sales.mjs) ---------------------------------------
