@@ -9,9 +9,10 @@ approved and not yet dispatched), the net quantity sold to retailers over the se
 stock ledger entries of Sales Invoices and Delivery Notes in its own warehouses, returns netted), and the
 suggested order quantity (dms_app.core.replenishment).
 
-A handful of set-based queries build it whatever the number of items: items with prices, territory
-limits, stock by item, open order lines, and sell-out by item. Search (code, name or group) runs in the
-database; the page shows one slice at a time, items with a suggestion first.
+A handful of set-based queries build it whatever the number of items (no query per item): the orderable
+items with their order rules, territory limits, stock by item, open order lines and sell-out by item;
+then names and prices of the slice shown. Search (code, name or group) runs in the database; the page
+shows one slice at a time, items with a suggestion first (only an item sold in the window can have one).
 
 place_order turns a cart into a Material Request inserted as the user (normal permissions, the order
 hooks check and price it) and sends it for approval with the workflow's "Submit for Approval", all in one
