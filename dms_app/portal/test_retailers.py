@@ -12,7 +12,7 @@ from urllib.parse import unquote
 import frappe
 from frappe.handler import execute_cmd
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import set_request
+from frappe.utils import add_days, set_request, today
 
 from dms_app.portal.retailers import RetailerInvalid
 from dms_app.portal.test_portal import render
@@ -31,6 +31,47 @@ def call(user: str, method: str, **params):
 		return execute_cmd(method)
 	finally:
 		frappe.set_user("Administrator")
+
+
+def loyalty_program(company: str, name: str) -> str:
+	"""A single-tier Loyalty Program of ``company`` (get-or-create), as DMS Settings may name one."""
+	if frappe.db.exists("Loyalty Program", name):
+		return name
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Loyalty Program",
+				"loyalty_program_name": name,
+				"loyalty_program_type": "Single Tier Program",
+				"from_date": add_days(today(), -30),
+				"company": company,
+				"conversion_factor": 1,
+				"expiry_duration": 365,
+				"cost_center": frappe.get_cached_value("Company", company, "cost_center"),
+				"expense_account": frappe.db.get_value(
+					"Account", {"company": company, "root_type": "Expense", "is_group": 0}
+				),
+				"collection_rules": [{"tier_name": "Base", "collection_factor": 100, "min_spent": 0}],
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
+
+
+def give_points(customer: str, program: str, company: str, points: int) -> None:
+	"""Points earned today, as ERPNext books them when an invoice of a program member is submitted."""
+	frappe.get_doc(
+		{
+			"doctype": "Loyalty Point Entry",
+			"loyalty_program": program,
+			"customer": customer,
+			"company": company,
+			"loyalty_points": points,
+			"posting_date": today(),
+			"expiry_date": add_days(today(), 365),
+		}
+	).insert(ignore_permissions=True)
 
 
 def customers(distributor: str) -> set[str]:
@@ -184,3 +225,16 @@ class TestPortalRetailers(FrappeTestCase):
 			call(plain, SAVE, customer_name="T-RTL Nobody")
 		self.assertFalse(frappe.db.exists("Customer", {"customer_name": ["like", "T-RTL Guest%"]}))
 		self.assertFalse(frappe.db.exists("Customer", {"customer_name": ["like", "T-RTL Nobody%"]}))
+
+	def test_loyalty_points_of_own_retailers(self):
+		d = self.d
+		program = loyalty_program(d.a.company, "T-RTL Points")
+		for shop, points in ((self.a_shop, 42), (self.b_shop, 77)):
+			frappe.db.set_value("Customer", shop, "loyalty_program", program)
+			give_points(shop, program, d.a.company, points)
+		status, html, _r = render("/dms/retailers", d.a_user)
+		self.assertEqual(status, 200)
+		self.assertIn("Loyalty Points", html)
+		row = html[html.index(f'data-retailer="{self.a_shop}"') :]
+		self.assertIn("42", row[: row.index("</tr>")])
+		self.assertNotIn("77", html[html.index("data-dms-retailers") :])

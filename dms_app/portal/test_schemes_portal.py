@@ -17,7 +17,7 @@ from frappe.utils import flt, get_first_day, today
 
 from dms_app.portal import schemes as portal_schemes
 from dms_app.portal.test_portal import render
-from dms_app.portal.test_retailers import call
+from dms_app.portal.test_retailers import call, give_points, loyalty_program
 from dms_app.schemes import engine
 from dms_app.testing import act, make_portal_dataset, make_secondary_sale, make_user
 
@@ -199,3 +199,19 @@ class TestPortalSchemesAndClaims(FrappeTestCase):
 			with self.assertRaises(frappe.PermissionError):
 				call(user, FILE)
 		self.assertEqual(frappe.db.count("DMS Scheme Claim"), claims)
+
+	def test_loyalty_summary_counts_own_retailers_only(self):
+		d = self.d
+		program = loyalty_program(d.a.company, "T-SCP Points")
+		frappe.db.set_single_value("DMS Settings", "retailer_loyalty_program", program)
+		for distributor, points in ((d.a, 42), (d.b, 77)):
+			shop = frappe.db.get_value("Customer", {"distributor": distributor.name})
+			frappe.db.set_value("Customer", shop, "loyalty_program", program)
+			give_points(shop, program, d.a.company, points)
+		summary = portal_schemes.loyalty_summary(d.a.name)
+		self.assertEqual((summary["enrolled"], summary["total"], summary["with_points"]), (1, 42, 1))
+		status, html, _r = render("/dms/schemes", d.a_user)
+		self.assertEqual(status, 200)
+		self.assertIn("data-dms-loyalty", html)
+		self.assertIn("T-SCP A Corner Store", html)
+		self.assertNotIn("T-SCP B Corner Store", html)
