@@ -14,7 +14,9 @@ interrupted run picks up where it stopped:
 - for each distributor, real ERPNext stock postings in date order, so no back-dated repost is needed:
   a Material Receipt of 300 SKUs (about 30 of them batched) 100 days ago, six Sales Invoices (update
   stock) to its retailers of 25 unbatched SKUs each over the following weeks (the sell-out history the
-  order suggestions read), a second receipt of 100 of its SKUs 25 days ago and two more invoices since;
+  order suggestions read), a second receipt of 100 of its SKUs 25 days ago, two more invoices since and,
+  two days ago, a clearance of nearly all the stock of 20 SKUs (fast movers running low, so that the
+  place-order page has quantities to suggest);
 - an OEM desk user ``load-desk@load.example`` (System Manager, DMS Manager, Stock User) with the same
   password, for the desk's list view requests the benchmark compares with.
 
@@ -52,7 +54,8 @@ GROUPS = (
 )
 BRANDS = ("Aruna", "Bharat", "Chandra", "Deccan", "Ganga")
 SHELF_LIVES = (45, 90, 180, 365)
-# (days before today, what) in posting order; "sale" rows are (days, "sale", number of lines)
+# (days before today, what, number of lines) in posting order; a "clearance" is a sale of nearly all the
+# stock of some SKUs (fast movers running low), so that the order suggestions have something to suggest
 SCHEDULE = (
 	(100, "receipt", SKUS_PER_DISTRIBUTOR),
 	(90, "sale", 25),
@@ -64,6 +67,7 @@ SCHEDULE = (
 	(25, "receipt", 100),
 	(12, "sale", 25),
 	(4, "sale", 25),
+	(2, "clearance", 20),
 )
 
 
@@ -224,7 +228,9 @@ def _postings(n: int, dist, retailers: list[str], skus: int, per_distributor: in
 		remark = f"{dist.name} load step {step}"
 		posting_date = add_days(today, -days)
 		doctype = "Stock Entry" if kind == "receipt" else "Sales Invoice"
-		picked = assortment if step == 0 else rng.sample(unbatched if kind == "sale" else assortment, lines)
+		picked = (
+			assortment if step == 0 else rng.sample(assortment if kind == "receipt" else unbatched, lines)
+		)
 		if frappe.db.exists(doctype, {"remarks": remark, "docstatus": 1}):
 			continue
 		if kind == "receipt":
@@ -248,6 +254,18 @@ def _postings(n: int, dist, retailers: list[str], skus: int, per_distributor: in
 				}
 			)
 		else:
+			if kind == "clearance":
+				left = dict(
+					frappe.get_all(
+						"Bin",
+						filters={"warehouse": dist.warehouse, "item_code": ["in", [sku(i) for i in picked]]},
+						fields=["item_code", "actual_qty"],
+						as_list=True,
+					)
+				)
+				quantities = {i: max(int(left.get(sku(i), 0)) - rng.randint(2, 8), 1) for i in picked}
+			else:
+				quantities = {i: rng.randint(1, 6) for i in picked}
 			doc = frappe.get_doc(
 				{
 					"doctype": "Sales Invoice",
@@ -259,7 +277,7 @@ def _postings(n: int, dist, retailers: list[str], skus: int, per_distributor: in
 					"due_date": posting_date,
 					"remarks": remark,
 					"items": [
-						{"item_code": sku(i), "qty": rng.randint(1, 6), "warehouse": dist.warehouse}
+						{"item_code": sku(i), "qty": quantities[i], "warehouse": dist.warehouse}
 						for i in sorted(picked)
 					],
 				}
