@@ -32,6 +32,8 @@ Pages:
   those are present in dms_app (see PLACE_ORDER below);
 - ``desk Bin list``: what the desk's Bin list view sends when filtered on the distributor's warehouse,
   POST /api/method/frappe.desk.reportview.get with the list's default fields, sort and page length (20);
+- ``desk Bin list, 500``: the same with the page length raised to 500 (the list's "500" button), which
+  returns all of the warehouse's lines, as many as the portal's inventory page shows;
 - ``desk Item list``: the same request for the Item list (the catalogue), default filter disabled = 0.
 """
 
@@ -79,7 +81,9 @@ def column(doctype: str, field: str) -> str:
 	return f"`tab{doctype}`.`{field}`"
 
 
-def desk_list_args(doctype: str, fields: list[str], filters: list, order_by: str) -> dict:
+def desk_list_args(
+	doctype: str, fields: list[str], filters: list, order_by: str, page_length: int = 20
+) -> dict:
 	"""frappe.desk.reportview.get's form arguments as the desk list view (list_view.js) sends them."""
 	return {
 		"doctype": doctype,
@@ -87,7 +91,7 @@ def desk_list_args(doctype: str, fields: list[str], filters: list, order_by: str
 		"filters": json.dumps(filters),
 		"order_by": order_by,
 		"start": 0,
-		"page_length": 20,
+		"page_length": page_length,
 		"view": "List",
 		"group_by": "",
 		"with_comment_count": 0,  # 1 only with saved List View Settings, which neither list has
@@ -335,6 +339,18 @@ def pages(base: str, site: str, args) -> list[Page]:
 			desk_check,
 		),
 		Page(
+			"desk Bin list, 500",
+			"desk",
+			lambda c: c.session.post(
+				f"{base}/api/method/frappe.desk.reportview.get",
+				data=desk_list_args(
+					"Bin", BIN_FIELDS, [["Bin", "warehouse", "=", c.warehouse]], bin_order, page_length=500
+				),
+				timeout=120,
+			),
+			desk_check,
+		),
+		Page(
 			"desk Item list",
 			"desk",
 			lambda c: c.session.post(
@@ -493,7 +509,12 @@ def print_table(figures: dict) -> None:
 		for sample in r["error_samples"]:
 			print(f"    error: {sample}")
 	by_name = {r["page"]: r for r in figures["rows"]}
-	for portal, desk in (("portal inventory", "desk Bin list"), ("portal place order", "desk Item list")):
+	pairs = (
+		("portal inventory", "desk Bin list"),
+		("portal inventory", "desk Bin list, 500"),
+		("portal place order", "desk Item list"),
+	)
+	for portal, desk in pairs:
 		if portal in by_name and desk in by_name:
 			ratio = by_name[portal]["p95_ms"] / by_name[desk]["p95_ms"]
 			print(f"p95 {portal} / {desk}: {ratio:.1f}x")
