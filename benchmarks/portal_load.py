@@ -220,7 +220,9 @@ def bench_config(bench: Path) -> dict:
 		return {}
 
 
-def start_gunicorn(bench: Path, port: int, workers: int, log) -> subprocess.Popen:
+def start_gunicorn(
+	bench: Path, port: int, workers: int, log, template_cache: bool = True
+) -> subprocess.Popen:
 	command = [
 		str(bench / "env" / "bin" / "gunicorn"),
 		"-b",
@@ -248,6 +250,8 @@ def start_gunicorn(bench: Path, port: int, workers: int, log) -> subprocess.Pope
 		env = {**os.environ, "HOME": entry.pw_dir, "USER": entry.pw_name}
 	else:
 		env = dict(os.environ)
+	if not template_cache:
+		env["DMS_TEMPLATE_CACHE"] = "0"  # dms_app.portal.template_cache off
 	return subprocess.Popen(
 		command,
 		cwd=bench / "sites",
@@ -401,6 +405,11 @@ def main() -> None:
 		default=0,
 		help="mean pause of each user between requests, seconds (default 0: back-to-back, the saturating case)",
 	)
+	parser.add_argument(
+		"--without-template-cache",
+		action="store_true",
+		help="serve with dms_app.portal.template_cache off, to see what it saves",
+	)
 	parser.add_argument("--only", nargs="*", help="measure only pages whose name contains one of these")
 	parser.add_argument("--out", help="write the figures as JSON to this file")
 	args = parser.parse_args()
@@ -412,7 +421,7 @@ def main() -> None:
 	log_path = Path(f"/tmp/portal_load-gunicorn-{args.port}.log")
 	load_before = load_average()
 	with open(log_path, "w") as log:
-		server = start_gunicorn(bench, args.port, workers, log)
+		server = start_gunicorn(bench, args.port, workers, log, not args.without_template_cache)
 		try:
 			wait_until_up(base, args.site, server)
 			figures = measure(base, args, workers)
@@ -474,6 +483,7 @@ def measure(base: str, args, workers: int) -> dict:
 		"site": args.site,
 		"concurrency": args.users,
 		"think_seconds": args.think,
+		"template_cache": not args.without_template_cache,
 		"gunicorn_workers": workers,
 		"rounds": args.rounds,
 		"warmup_per_page": args.warmup,
@@ -494,7 +504,8 @@ def cpu_model() -> str:
 def print_table(figures: dict) -> None:
 	print(
 		f"\nsite {figures['site']}: {figures['concurrency']} concurrent users, think time "
-		f"{figures['think_seconds']} s, gunicorn with "
+		f"{figures['think_seconds']} s, portal template cache "
+		f"{'on' if figures['template_cache'] else 'off'}, gunicorn with "
 		f"{figures['gunicorn_workers']} workers, {figures['cpus']} CPUs ({figures['cpu_model']}); "
 		f"load average before {figures['load_before']}, after {figures['load_after']}"
 	)

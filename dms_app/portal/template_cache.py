@@ -9,6 +9,8 @@ Jinja still reads each template's source and uses the cached code only while the
 the same, so an edited template is compiled afresh.
 """
 
+import os
+
 from jinja2 import BytecodeCache
 
 
@@ -32,6 +34,9 @@ class MemoryBytecodeCache(BytecodeCache):
 
 
 CACHE = MemoryBytecodeCache()
+# Off in a process started with DMS_TEMPLATE_CACHE=0 (benchmarks/portal_load.py --without-template-cache
+# measures the difference).
+DISABLED = os.environ.get("DMS_TEMPLATE_CACHE") == "0"
 
 
 def use_for_request() -> None:
@@ -39,4 +44,5 @@ def use_for_request() -> None:
 	templates are loaded (a page's get_context runs before its template is rendered)."""
 	from frappe.utils.jinja import get_jenv
 
-	get_jenv().bytecode_cache = CACHE
+	if not DISABLED:
+		get_jenv().bytecode_cache = CACHE
