@@ -238,3 +238,13 @@ class TestPortalRetailers(FrappeTestCase):
 		row = html[html.index(f'data-retailer="{self.a_shop}"') :]
 		self.assertIn("42", row[: row.index("</tr>")])
 		self.assertNotIn("77", html[html.index("data-dms-retailers") :])
+
+	def test_what_the_url_says_is_shown_escaped(self):
+		evil = '<img src=x onerror="alert(1)">'
+		for path, params in (
+			("/dms/retailers/edit", {"name": evil}),
+			("/dms/retailers", {"saved": evil, "q": evil}),
+		):
+			_status, html, _r = render(path, self.d.a_user, **params)
+			self.assertNotIn(evil, html, path)
+			self.assertIn("&lt;img", html, path)

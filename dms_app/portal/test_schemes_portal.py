@@ -215,3 +215,10 @@ class TestPortalSchemesAndClaims(FrappeTestCase):
 		self.assertIn("data-dms-loyalty", html)
 		self.assertIn("T-SCP A Corner Store", html)
 		self.assertNotIn("T-SCP B Corner Store", html)
+
+	def test_what_the_url_says_is_shown_escaped(self):
+		evil = '<img src=x onerror="alert(1)">'
+		for path, params in (("/dms/claims/view", {"name": evil}), ("/dms/claims", {"filed": evil})):
+			_status, html, _r = render(path, self.d.a_user, **params)
+			self.assertNotIn(evil, html, path)
+			self.assertIn("&lt;img", html, path)
