@@ -96,6 +96,7 @@ def test_bill_value_on_the_net_after_line_schemes():
 	out = s.evaluate(cart(line("1", "BIS", 50, 10), line("2", "CAKE", 10, 10)), [bill, line_scheme])
 	assert out.line_discount("1") == 50.0
 	assert out.bill_discount == round((600 - 50) * 0.02, 2)
+	assert out.total_discount == 50.0 + out.bill_discount
 
 
 def test_two_bill_discounts_together_stay_within_the_bill():

@@ -145,6 +145,11 @@ class Outcome:
 	def bill_discount(self) -> float:
 		return _money(math.fsum(b.discount for b in self.benefits if b.line is None))
 
+	@property
+	def total_discount(self) -> float:
+		"""Every line discount and the bill discount."""
+		return _money(math.fsum(b.discount for b in self.benefits))
+
 	def free_lines(self) -> list[tuple[str, str, float]]:
 		"""(scheme, free item, qty), one per scheme and item, sorted."""
 		totals: dict[tuple[str, str], float] = {}

@@ -294,6 +294,7 @@ class TestPortalSales(FrappeTestCase):
 		self.assertEqual(flt(doc.discount_amount), preview["totals"]["discount_amount"])
 		self.assertEqual(flt(doc.grand_total), preview["totals"]["grand_total"])
 		self.assertEqual(preview["totals"]["scheme_discount"], 170)  # 120 on the soap, 50 on the bill
+		self.assertEqual(flt(doc.dms_scheme_discount), 170)  # the free row does not count the bill twice
 		# submitting, not previewing, used the budget and wrote the ledger
 		self.assertEqual(flt(frappe.db.get_value("DMS Scheme", self.slab, "budget_used")), 120)
 		self.assertEqual(frappe.db.count("DMS Scheme Ledger Entry", {"voucher_no": doc.name}), 3)

@@ -344,8 +344,7 @@ def _add_free_rows(doc, outcome: core.Outcome, items: dict) -> bool:
 
 
 def _keep(doc, outcome: core.Outcome) -> None:
-	line_total = sum(outcome.line_discount(row.name) for row in doc.items)
-	doc.dms_scheme_discount = flt(line_total + outcome.bill_discount, 2)
+	doc.dms_scheme_discount = flt(outcome.total_discount, 2)
 	doc.dms_scheme_benefits = (
 		json.dumps([asdict(benefit) for benefit in outcome.benefits], sort_keys=True)
 		if outcome.benefits
