@@ -341,15 +341,18 @@ class TestReceiptConfirmation(FrappeTestCase):
 			d.a_user,
 			dispatch=self.a_dispatch,
 			received=json.dumps({self.soap: 4}),
-			reason="2 cartons crushed",
+			reason="2 cartons crushed <script>alert(1)</script>",
 		)
-		self.assertEqual(
-			frappe.db.get_value("Stock Entry", receipt, "dms_shortage_reason"), "2 cartons crushed"
+		# (Frappe stores markup typed into a text field escaped)
+		self.assertTrue(
+			frappe.db.get_value("Stock Entry", receipt, "dms_shortage_reason").startswith("2 cartons crushed")
 		)
 		status, html, _r = render("/dms/orders/view", d.a_user, name=self.a_order)
 		self.assertEqual(status, 200)
 		self.assertIn('data-dms-stage="partly_received"', html)
-		self.assertIn("2 cartons crushed", html)
+		# what the user typed is shown as text, not markup
+		self.assertIn("2 cartons crushed &", html)
+		self.assertNotIn("<script>alert(1)", html)
 		self.assertRegex(html, rf"{self.soap}: 4\b")  # the receipt's lines in the timeline
 		# the 2 still in transit can be received later
 		self.assertIn(f'data-item="{self.soap}" data-pending="2.0"', html)
