@@ -6,7 +6,6 @@ dms_app.portal.retailers.save_retailer, which checks everything again.
 
 import frappe
 from frappe import _
-from frappe.utils import escape_html
 
 from dms_app.portal.context import link, prepare, set_error
 from dms_app.portal.retailers import field_labels, new_values, options, retailer_values
@@ -32,8 +31,8 @@ def get_context(context):
 				_("There is no retailer {0} of your distributor.").format(name),
 			)
 			return
-		# the page's title is rendered as markup (the layout's <title> and heading)
-		context.title = _("Edit Retailer {0}").format(escape_html(values["customer_name"]))
+		# plain text: the layout and the page escape it
+		context.title = _("Edit Retailer {0}").format(values["customer_name"])
 	else:
 		values = new_values(distributor)
 		context.title = _("Add Retailer")
