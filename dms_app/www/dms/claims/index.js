@@ -5,7 +5,7 @@ document.addEventListener("DOMContentLoaded", () => {
 	const alert = document.querySelector("[data-dms-form-error]");
 	const button = form.querySelector("[data-dms-file]");
 	const show = (html) => {
-		alert.innerHTML = html;
+		dmsShowMessages(alert, html);
 		alert.hidden = false;
 	};
 	form.addEventListener("submit", async (event) => {
@@ -50,4 +50,22 @@ function dmsServerMessage(data) {
 	} catch (e) {
 		return "";
 	}
+}
+
+// Server messages may hold markup (a bold name, <br> between messages) and values a user typed: they are
+// shown as text, one line per message or <br>, never as markup (parsed in an inert document, not the page).
+function dmsShowMessages(box, html) {
+	const doc = new DOMParser().parseFromString(String(html ?? ""), "text/html");
+	doc.querySelectorAll("br").forEach((br) => br.replaceWith("\n"));
+	box.replaceChildren(
+		...doc.body.textContent
+			.split("\n")
+			.map((line) => line.trim())
+			.filter(Boolean)
+			.map((line) => {
+				const div = document.createElement("div");
+				div.textContent = line;
+				return div;
+			}),
+	);
 }
