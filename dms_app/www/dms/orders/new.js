@@ -127,9 +127,10 @@
 		try {
 			for (const m of JSON.parse(data._server_messages || "[]")) {
 				const msg = JSON.parse(m);
-				const div = document.createElement("div");
-				div.innerHTML = msg.message || "";
-				if (div.textContent) texts.push(div.textContent);
+				// the text of the message, parsed in an inert document: markup in it (a name someone typed)
+				// must not run here, as it would in an element of this page, attached or not
+				const text = new DOMParser().parseFromString(String(msg.message || ""), "text/html").body.textContent;
+				if (text) texts.push(text);
 			}
 		} catch (e) { /* not a Frappe message */ }
 		if (texts.length) return texts.join(" ");

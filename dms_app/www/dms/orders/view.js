@@ -9,9 +9,10 @@
 		const texts = [];
 		try {
 			for (const m of JSON.parse(data._server_messages || "[]")) {
-				const div = document.createElement("div");
-				div.innerHTML = JSON.parse(m).message || "";
-				if (div.textContent) texts.push(div.textContent);
+				// the text of the message, parsed in an inert document: markup in it (a name someone typed)
+				// must not run here, as it would in an element of this page, attached or not
+				const text = new DOMParser().parseFromString(String(JSON.parse(m).message || ""), "text/html").body.textContent;
+				if (text) texts.push(text);
 			}
 		} catch (e) { /* not a Frappe message */ }
 		if (texts.length) return texts.join(" ");
