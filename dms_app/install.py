@@ -22,7 +22,10 @@ EDIT = (*READ, "write", "create")
 SUBMIT = (*EDIT, "submit", "cancel", "amend")
 
 # Sales managers approve orders at their level (the workflow decides which, see workflows/).
+# The desk's Stock Entry form reads Stock Settings; without it a dispatch opens behind a "No permission
+# for Stock Settings" message.
 _APPROVER_RIGHTS = {
+	"Stock Settings": ("read",),
 	"Warehouse": READ,
 	"Bin": READ,
 	"Material Request": (*READ, "write", "submit"),
@@ -46,6 +49,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 		"Customer": EDIT,
 	},
 	"DMS Manager": {
+		"Stock Settings": ("read",),
 		"Warehouse": EDIT,
 		"Bin": READ,
 		"Item": READ,
