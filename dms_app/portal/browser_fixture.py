@@ -13,6 +13,7 @@ import json
 import frappe
 from frappe.utils.password import update_password
 
+from dms_app.portal import browser_fixture_escaping
 from dms_app.testing import _delete, make_portal_dataset, purge_distributor
 
 PREFIX = "PB"
@@ -47,6 +48,7 @@ def setup() -> None:
 				"items": list(data.item_codes),
 				"place_order": _place_order_setup(data),
 				"sales": _sales_setup(data),
+				"escaping": browser_fixture_escaping.setup(PASSWORD),  # distributor E, names with markup
 				"schemes": _retailers_schemes_setup(data),
 			}
 		)
@@ -99,6 +101,7 @@ def teardown() -> None:
 	):
 		_delete("User", user)
 	frappe.db.commit()
+	browser_fixture_escaping.teardown()
 
 
 def _purge(documents: list[tuple[str, str]]) -> None:
