@@ -381,9 +381,7 @@ def describe(doc, warehouse: str) -> dict:
 		)
 	totals = {
 		"total": doc.total,
-		# from the benefits: the document's dms_scheme_discount may count a bill discount twice when
-		# free rows are added (engine._keep keys unsaved free rows by None, as the bill discount is)
-		"scheme_discount": sum(g.discount for g in given),
+		"scheme_discount": doc.get("dms_scheme_discount"),
 		"bill_discount": doc.get("dms_scheme_bill_discount"),
 		"discount_amount": doc.discount_amount,
 		"net_total": doc.net_total,
