@@ -4,8 +4,8 @@ document.addEventListener("DOMContentLoaded", () => {
 	if (!form) return;
 	const alert = document.querySelector("[data-dms-form-error]");
 	const button = form.querySelector("[data-dms-file]");
-	const show = (html) => {
-		dmsShowMessages(alert, html);
+	const show = (lines) => {
+		dmsPortal.show(alert, lines);
 		alert.hidden = false;
 	};
 	form.addEventListener("submit", async (event) => {
@@ -27,45 +27,11 @@ document.addEventListener("DOMContentLoaded", () => {
 				window.location.href = list + (list.includes("?") ? "&" : "?") + "filed=" + encodeURIComponent(names);
 				return;
 			}
-			show(dmsServerMessage(data) || __("The claim could not be filed ({0}).", [response.status]));
+			show(dmsPortal.messages(data, __("The claim could not be filed ({0}).", [response.status])));
 		} catch (e) {
-			show(__("The claim could not be filed: {0}", [String(e)]));
+			show([__("The claim could not be filed: {0}", [String(e)])]);
 		} finally {
 			button.disabled = false;
 		}
 	});
 });
-
-function dmsServerMessage(data) {
-	try {
-		return JSON.parse(data._server_messages || "[]")
-			.map((m) => {
-				try {
-					return JSON.parse(m).message;
-				} catch (e) {
-					return m;
-				}
-			})
-			.join("<br>");
-	} catch (e) {
-		return "";
-	}
-}
-
-// Server messages may hold markup (a bold name, <br> between messages) and values a user typed: they are
-// shown as text, one line per message or <br>, never as markup (parsed in an inert document, not the page).
-function dmsShowMessages(box, html) {
-	const doc = new DOMParser().parseFromString(String(html ?? ""), "text/html");
-	doc.querySelectorAll("br").forEach((br) => br.replaceWith("\n"));
-	box.replaceChildren(
-		...doc.body.textContent
-			.split("\n")
-			.map((line) => line.trim())
-			.filter(Boolean)
-			.map((line) => {
-				const div = document.createElement("div");
-				div.textContent = line;
-				return div;
-			}),
-	);
-}

@@ -19,32 +19,10 @@ document.addEventListener("DOMContentLoaded", () => {
 				window.location.reload();
 				return;
 			}
-			let message = "";
-			try {
-				message = JSON.parse(data._server_messages || "[]").map((m) => JSON.parse(m).message).join("<br>");
-			} catch (e) {}
-			dmsShowMessages(alert, message || __("The claim could not be sent ({0}).", [response.status]));
+			dmsPortal.show(alert, dmsPortal.messages(data, __("The claim could not be sent ({0}).", [response.status])));
 			alert.hidden = false;
 		} finally {
 			button.disabled = false;
 		}
 	});
 });
-
-// Server messages may hold markup (a bold name, <br> between messages) and values a user typed: they are
-// shown as text, one line per message or <br>, never as markup (parsed in an inert document, not the page).
-function dmsShowMessages(box, html) {
-	const doc = new DOMParser().parseFromString(String(html ?? ""), "text/html");
-	doc.querySelectorAll("br").forEach((br) => br.replaceWith("\n"));
-	box.replaceChildren(
-		...doc.body.textContent
-			.split("\n")
-			.map((line) => line.trim())
-			.filter(Boolean)
-			.map((line) => {
-				const div = document.createElement("div");
-				div.textContent = line;
-				return div;
-			}),
-	);
-}

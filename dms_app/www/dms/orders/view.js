@@ -6,15 +6,7 @@
 	if (!labelsEl) return;
 	const labels = JSON.parse(labelsEl.textContent);
 	function messageOf(data, status) {
-		const texts = [];
-		try {
-			for (const m of JSON.parse(data._server_messages || "[]")) {
-				// the text of the message, parsed in an inert document: markup in it (a name someone typed)
-				// must not run here, as it would in an element of this page, attached or not
-				const text = new DOMParser().parseFromString(String(JSON.parse(m).message || ""), "text/html").body.textContent;
-				if (text) texts.push(text);
-			}
-		} catch (e) { /* not a Frappe message */ }
+		const texts = dmsPortal.messages(data);
 		if (texts.length) return texts.join(" ");
 		return status === 403 ? labels.forbidden : labels.failed;
 	}

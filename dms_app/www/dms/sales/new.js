@@ -25,59 +25,12 @@
 	let searchSeq = 0;
 	let creating = false;
 
-	const esc = (value) =>
-		String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-	// server messages may hold markup (bold names): show their text, parsed inertly
-	const plain = (html) => new DOMParser().parseFromString(String(html ?? ""), "text/html").body.textContent;
+	const { esc } = dmsPortal;
 	const number = (value) => (Number.isInteger(value) ? String(value) : String(Math.round(value * 1000) / 1000));
 
-	async function call(method, args, httpMethod = "POST") {
-		const params = { ...args };
-		if (distributor) params.distributor = distributor;
-		let url = "/api/method/" + method;
-		const init = { method: httpMethod, headers: { Accept: "application/json", "X-Frappe-CSRF-Token": frappe.csrf_token } };
-		if (httpMethod === "GET") url += "?" + new URLSearchParams(params);
-		else {
-			init.headers["Content-Type"] = "application/json";
-			init.body = JSON.stringify(params);
-		}
-		let response;
-		try {
-			response = await fetch(url, init);
-		} catch (e) {
-			throw [L.failed];
-		}
-		let body = {};
-		try {
-			body = await response.json();
-		} catch (e) {
-			/* not JSON: a proxy error page */
-		}
-		if (!response.ok) throw serverMessages(body);
-		return body.message;
-	}
+	const call = (method, args, httpMethod = "POST") => dmsPortal.call(method, args, { httpMethod, distributor, failed: L.failed });
 
-	function serverMessages(body) {
-		let out = [];
-		try {
-			out = JSON.parse(body._server_messages || "[]").map((m) => {
-				try {
-					return plain(JSON.parse(m).message);
-				} catch (e) {
-					return plain(m);
-				}
-			});
-		} catch (e) {
-			/* keep the fallback */
-		}
-		if (!out.length && body.exception) out = [plain(body.exception.replace(/^[\w.]+: /, ""))];
-		return out.filter(Boolean).length ? out.filter(Boolean) : [L.failed];
-	}
-
-	function showErrors(box, messages) {
-		box.innerHTML = messages.map((m) => `<div>${esc(m)}</div>`).join("");
-		box.hidden = !messages.length;
-	}
+	const showErrors = dmsPortal.show;
 
 	// -- lines -----------------------------------------------------------------------------------------
 

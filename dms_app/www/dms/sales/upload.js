@@ -18,56 +18,12 @@
 	let fileLines = {};
 	let polling = null;
 
-	const esc = (value) =>
-		String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-	const plain = (html) => new DOMParser().parseFromString(String(html ?? ""), "text/html").body.textContent;
+	const { esc } = dmsPortal;
 	const fill = (text, ...values) => values.reduce((out, value, i) => out.replace(`{${i}}`, value), text);
 
-	async function call(method, args, httpMethod = "POST") {
-		const params = { ...args };
-		if (distributor) params.distributor = distributor;
-		let url = "/api/method/" + method;
-		const init = { method: httpMethod, headers: { Accept: "application/json", "X-Frappe-CSRF-Token": frappe.csrf_token } };
-		if (httpMethod === "GET") url += "?" + new URLSearchParams(params);
-		else {
-			init.headers["Content-Type"] = "application/json";
-			init.body = JSON.stringify(params);
-		}
-		let response;
-		try {
-			response = await fetch(url, init);
-		} catch (e) {
-			throw [L.failed];
-		}
-		let body = {};
-		try {
-			body = await response.json();
-		} catch (e) {
-			/* not JSON */
-		}
-		if (!response.ok) {
-			let out = [];
-			try {
-				out = JSON.parse(body._server_messages || "[]").map((m) => {
-					try {
-						return plain(JSON.parse(m).message);
-					} catch (e) {
-						return plain(m);
-					}
-				});
-			} catch (e) {
-				/* fallback below */
-			}
-			if (!out.length && body.exception) out = [plain(body.exception.replace(/^[\w.]+: /, ""))];
-			throw out.length ? out : [L.failed];
-		}
-		return body.message;
-	}
+	const call = (method, args, httpMethod = "POST") => dmsPortal.call(method, args, { httpMethod, distributor, failed: L.failed });
 
-	function showErrors(messages) {
-		errorsBox.innerHTML = messages.map((m) => `<div>${esc(m)}</div>`).join("");
-		errorsBox.hidden = !messages.length;
-	}
+	const showErrors = (messages) => dmsPortal.show(errorsBox, messages);
 
 	function guessFormat(file, text) {
 		if (format.value) return format.value;
