@@ -6,8 +6,9 @@
       PUT .../<name> {"docstatus": 1} to submit it, one invoice at a time;
   (c) a plain in-process ERPNext loop: frappe.get_doc(...).insert(); .submit(), committing every 25.
 
-Each way gets its own freshly made distributor (same items, stock and invoice contents), so none sees
-the others' invoices. The script starts gunicorn and an RQ worker on loopback for (a) and (b) and stops
+The invoices are posted in --rounds slices, each slice the three ways in turn, so that a change in the
+machine's load during the run weighs on all three alike. Each way gets its own freshly made distributor
+(same items, stock and invoice contents), so none sees the others' invoices. The script starts gunicorn and an RQ worker on loopback for (a) and (b) and stops
 them at the end. Run it with the bench's Python as the bench owner, from the bench's sites folder:
 
 	cd /opt/dms-bench/sites && ../env/bin/python /path/to/benchmarks/secondary_sales_ingest.py \\
@@ -224,6 +225,9 @@ def main():
 	parser.add_argument("--site", default="dms.localhost")
 	parser.add_argument("--invoices", type=int, default=2000)
 	parser.add_argument("--lines", type=int, default=5)
+	parser.add_argument(
+		"--rounds", type=int, default=10, help="interleave the three ways over this many slices"
+	)
 	parser.add_argument("--port", type=int, default=8011)
 	parser.add_argument("--web-workers", type=int, default=2)
 	parser.add_argument("--out", default=str(HERE / "out"), help="folder for the JSON report")
@@ -238,19 +242,32 @@ def main():
 	lines = sum(len(i["lines"]) for i in invoices)
 
 	base = f"http://{args.site}:{args.port}"
+	dists = data["distributors"]
+	ways = {
+		"a_bulk_api": lambda chunk: way_a(base, data["token"], dists["a"], chunk),
+		"b_rest_per_document": lambda chunk: way_b(base, data["token"], dists["b"], chunk),
+		"c_in_process_loop": lambda chunk: way_c(dists["c"], chunk),
+	}
+	results = dict.fromkeys(ways, 0.0)
+	rounds = []
+	size = -(-len(invoices) // args.rounds)
 	servers = start_servers(args.site, args.port, args.web_workers)
 	try:
 		os.environ["NO_PROXY"] = os.environ["no_proxy"] = "*"  # loopback only, never a proxy
 		_resolve_to_loopback(args.site)
 		wait_for(base, args.site)
-		results = {
-			"a_bulk_api": way_a(base, data["token"], data["distributors"]["a"], invoices),
-			"b_rest_per_document": way_b(base, data["token"], data["distributors"]["b"], invoices),
-		}
+		# Interleaved: each round posts the next slice of the invoices the three ways, one after the other,
+		# so a change in the machine's load during the run weighs on all three alike.
+		for start in range(0, len(invoices), size):
+			chunk = invoices[start : start + size]
+			times = {way: run(chunk) for way, run in ways.items()}
+			for way, seconds in times.items():
+				results[way] += seconds
+			rounds.append({"invoices": len(chunk), **{k: round(v, 1) for k, v in times.items()}})
+			print(json.dumps(rounds[-1]), flush=True)
 	finally:
 		for proc in servers:
 			os.killpg(proc.pid, signal.SIGTERM)
-	results["c_in_process_loop"] = way_c(data["distributors"]["c"], invoices)
 
 	report = {
 		"date": time.strftime("%Y-%m-%d"),
@@ -261,6 +278,8 @@ def main():
 		"lines_per_second": {k: round(lines / v, 1) for k, v in results.items()},
 		"a_vs_b_speedup": round(results["b_rest_per_document"] / results["a_bulk_api"], 2),
 		"a_vs_c_time_ratio": round(results["a_bulk_api"] / results["c_in_process_loop"], 3),
+		"load_average_at_end": os.getloadavg(),
+		"rounds": rounds,
 	}
 	print(json.dumps(report, indent=1))
 	out = Path(args.out)
