@@ -90,6 +90,25 @@ def prepare(context, title: str) -> str | None:
 	return distributor
 
 
+def prepare_record(context, title: str, load, *, back: tuple[str, str], missing: tuple[str, str]):
+	"""prepare() for a page of one record named by ``?name=``: ``load(distributor, name)`` gives the
+	record's details (None when the distributor has no such record), which go into ``context``.
+	``back`` is the (route, label) of the list; ``missing`` the (title, message with {0} for the name) of
+	the 404 page another distributor's record or a missing one gets alike. Returns the details or None."""
+	distributor = prepare(context, title)
+	if not distributor:
+		return None
+	name = frappe.form_dict.get("name")
+	context.back_link = link(back[0], context.query)
+	context.back_label = back[1]
+	detail = load(distributor, name)
+	if not detail:
+		set_error(context, 404, missing[0], missing[1].format(name or ""))
+		return None
+	context.update(detail)
+	return detail
+
+
 def set_error(context, status: int, title: str, message: str) -> None:
 	context.http_status_code = status
 	context.portal_error = {"title": title, "message": message}

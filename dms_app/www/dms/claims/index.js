@@ -15,21 +15,12 @@ document.addEventListener("DOMContentLoaded", () => {
 		for (const [key, value] of new FormData(form)) if (value) values.append(key, value);
 		button.disabled = true;
 		try {
-			const response = await fetch("/api/method/dms_app.portal.schemes.file_claim", {
-				method: "POST",
-				headers: { "X-Frappe-CSRF-Token": frappe.csrf_token, Accept: "application/json" },
-				body: values,
-			});
-			const data = await response.json().catch(() => ({}));
-			if (response.ok && data.message) {
-				const list = form.dataset.list;
-				const names = data.message.map((c) => c.name).join(",");
-				window.location.href = list + (list.includes("?") ? "&" : "?") + "filed=" + encodeURIComponent(names);
-				return;
-			}
-			show(dmsPortal.messages(data, __("The claim could not be filed ({0}).", [response.status])));
-		} catch (e) {
-			show([__("The claim could not be filed: {0}", [String(e)])]);
+			const message = await dmsPortal.call("dms_app.portal.schemes.file_claim", Object.fromEntries(values), { failed: __("The claim could not be filed.") });
+			const list = form.dataset.list;
+			const names = message.map((c) => c.name).join(",");
+			window.location.href = list + (list.includes("?") ? "&" : "?") + "filed=" + encodeURIComponent(names);
+		} catch (lines) {
+			show(Array.isArray(lines) ? lines : [String(lines)]);
 		} finally {
 			button.disabled = false;
 		}

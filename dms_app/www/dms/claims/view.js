@@ -6,21 +6,11 @@ document.addEventListener("DOMContentLoaded", () => {
 	button.addEventListener("click", async () => {
 		alert.hidden = true;
 		button.disabled = true;
-		const values = new URLSearchParams({ name: button.dataset.dmsSendClaim });
-		if (button.dataset.distributor) values.set("distributor", button.dataset.distributor);
 		try {
-			const response = await fetch("/api/method/dms_app.portal.schemes.send_claim", {
-				method: "POST",
-				headers: { "X-Frappe-CSRF-Token": frappe.csrf_token, Accept: "application/json" },
-				body: values,
-			});
-			const data = await response.json().catch(() => ({}));
-			if (response.ok) {
-				window.location.reload();
-				return;
-			}
-			dmsPortal.show(alert, dmsPortal.messages(data, __("The claim could not be sent ({0}).", [response.status])));
-			alert.hidden = false;
+			await dmsPortal.call("dms_app.portal.schemes.send_claim", { name: button.dataset.dmsSendClaim }, { distributor: button.dataset.distributor, failed: __("The claim could not be sent.") });
+			window.location.reload();
+		} catch (lines) {
+			dmsPortal.show(alert, Array.isArray(lines) ? lines : [String(lines)]);
 		} finally {
 			button.disabled = false;
 		}

@@ -4,10 +4,9 @@ A claim of another distributor (or none) answers 404 with a page saying so: the 
 logged-in user's distributor.
 """
 
-import frappe
 from frappe import _
 
-from dms_app.portal.context import link, prepare, set_error
+from dms_app.portal.context import prepare_record
 from dms_app.portal.schemes import claim_detail
 
 no_cache = 1
@@ -15,20 +14,13 @@ no_cache = 1
 
 def get_context(context):
 	context.dms_page = "claim"
-	distributor = prepare(context, _("Claim"))
-	if not distributor:
-		return
-	name = frappe.form_dict.get("name")
-	context.back_link = link("/dms/claims", context.query)
-	context.back_label = _("Back to claims")
-	detail = claim_detail(distributor, name)
+	detail = prepare_record(
+		context,
+		_("Claim"),
+		claim_detail,
+		back=("/dms/claims", _("Back to claims")),
+		missing=(_("Claim Not Found"), _("There is no claim {0} of your distributor.")),
+	)
 	if not detail:
-		set_error(
-			context,
-			404,
-			_("Claim Not Found"),
-			_("There is no claim {0} of your distributor.").format(name or ""),
-		)
 		return
-	context.update(detail)
 	context.title = _("Claim {0}").format(detail["claim"].name)

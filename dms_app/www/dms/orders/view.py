@@ -6,10 +6,9 @@ Dispatches still in transit get a receipt form (view.js posts it to
 dms_app.api.primary_orders.confirm_receipt).
 """
 
-import frappe
 from frappe import _
 
-from dms_app.portal.context import link, prepare, set_error
+from dms_app.portal.context import prepare_record
 from dms_app.portal.orders import order_detail
 
 no_cache = 1
@@ -17,22 +16,15 @@ no_cache = 1
 
 def get_context(context):
 	context.dms_page = "order"
-	distributor = prepare(context, _("Order"))
-	if not distributor:
-		return
-	name = frappe.form_dict.get("name")
-	detail = order_detail(distributor, name)
-	context.back_link = link("/dms/orders", context.query)
-	context.back_label = _("Back to orders")
+	detail = prepare_record(
+		context,
+		_("Order"),
+		order_detail,
+		back=("/dms/orders", _("Back to orders")),
+		missing=(_("Order Not Found"), _("There is no order {0} of your distributor.")),
+	)
 	if not detail:
-		set_error(
-			context,
-			404,
-			_("Order Not Found"),
-			_("There is no order {0} of your distributor.").format(name or ""),
-		)
 		return
-	context.update(detail)
 	context.js_labels = {  # for view.js, the receipt form
 		"reason": _("Give a reason for the shortage."),
 		"failed": _("The receipt could not be confirmed."),

@@ -17,20 +17,11 @@ document.addEventListener("DOMContentLoaded", () => {
 		if (form.elements.disabled && !form.elements.disabled.checked) values.set("disabled", "0");
 		button.disabled = true;
 		try {
-			const response = await fetch("/api/method/dms_app.portal.retailers.save_retailer", {
-				method: "POST",
-				headers: { "X-Frappe-CSRF-Token": frappe.csrf_token, Accept: "application/json" },
-				body: values,
-			});
-			const data = await response.json().catch(() => ({}));
-			if (response.ok && data.message) {
-				const list = form.dataset.list;
-				window.location.href = list + (list.includes("?") ? "&" : "?") + "saved=" + encodeURIComponent(data.message.name);
-				return;
-			}
-			show(dmsPortal.messages(data, __("The retailer could not be saved ({0}).", [response.status])));
-		} catch (e) {
-			show([__("The retailer could not be saved: {0}", [String(e)])]);
+			const message = await dmsPortal.call("dms_app.portal.retailers.save_retailer", Object.fromEntries(values), { failed: __("The retailer could not be saved.") });
+			const list = form.dataset.list;
+			window.location.href = list + (list.includes("?") ? "&" : "?") + "saved=" + encodeURIComponent(message.name);
+		} catch (lines) {
+			show(Array.isArray(lines) ? lines : [String(lines)]);
 		} finally {
 			button.disabled = false;
 		}
