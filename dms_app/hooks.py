@@ -108,6 +108,8 @@ scheduler_events = {
 # The distributor portal (dms_app/www/dms), for distributors' users.
 # Distributors' users land on their portal after logging in.
 role_home_page = {"Distributor": "dms"}
+# /dms pages are rendered without the website chrome they never show (see dms_app.portal.renderer).
+page_renderer = ["dms_app.portal.renderer.PortalPage"]
 
 portal_menu_items = [
 	{"title": "Distributor Portal", "route": "/dms", "role": "Distributor"},

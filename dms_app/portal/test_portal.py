@@ -112,6 +112,27 @@ class TestDistributorPortal(FrappeTestCase):
 		self.assertEqual([b.status for b in tea.batches], ["near"])
 		self.assertEqual(tea.batches[0].days_to_expiry, 20)
 
+	def test_portal_pages_are_rendered_by_the_portal_renderer(self):
+		from frappe.website.page_renderers.template_page import TemplatePage
+
+		from dms_app.portal.renderer import PortalPage
+
+		self.assertTrue(PortalPage("dms/orders").can_render())
+		self.assertTrue(PortalPage("dms").can_render())
+		self.assertFalse(PortalPage("me").can_render())  # other pages are Frappe's
+		self.assertFalse(PortalPage("dms/no-such-page").can_render())
+		self.assertTrue(TemplatePage("me").can_render())
+		status, html, _r = render("/dms/orders", self.d.a_user)
+		self.assertEqual(status, 200)
+		self.assertIn('class="dms-top"', html)
+		# where Frappe puts the session's token for the pages' calls
+		self.assertIn("<!-- csrf_token -->", html)
+		self.assertIn("frappe-web.bundle", html)
+		self.assertIn("/assets/dms_app/js/dms_portal.js", html)
+		self.assertNotIn("<symbol", html)  # no icon sprites
+		status, _html, _r = render("/dms/no-such-page", self.d.a_user)
+		self.assertEqual(status, 404)
+
 	def test_export_csv_is_the_callers_own_stock_only(self):
 		d = self.d
 		rows = list(csv.reader(io.StringIO(export(d.a_user))))
