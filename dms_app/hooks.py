@@ -52,8 +52,14 @@ doctype_js = {"Material Request": "public/js/material_request.js"}
 _outbox = "dms_app.dms_integrations.events"
 _schemes = "dms_app.schemes.engine"
 _schemes_loyalty = "dms_app.schemes.loyalty"
+_forget_orderable = {
+	event: "dms_app.portal.catalogue.forget_orderable" for event in ("on_update", "on_trash", "after_rename")
+}
+
 doc_events = {
 	"Customer": {"validate": f"{_schemes_loyalty}.enrol"},
+	# the Place Order page's orderable list (items, their territories, prices and units)
+	**{doctype: _forget_orderable for doctype in ("Item", "Item Price", "UOM", "Price List", "Territory")},
 	"Material Request": {
 		"validate": "dms_app.primary_sales.orders.validate",
 		"on_update": f"{_outbox}.on_order_update",

@@ -76,6 +76,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 UNIQUE_EXTERNAL_REF = "dms_unique_external_ref"
+# A distributor's sell-out by warehouse and date (the Place Order page's suggestions): ERPNext's own
+# ledger indexes lead with the item or the date, so without it the query reads the whole ledger.
+SELL_OUT_INDEX = "dms_warehouse_posting_datetime"
 
 CUSTOMER_GROUPS = {"distributor_customer_group": "Distributors", "retailer_customer_group": "Retailers"}
 
@@ -93,6 +96,7 @@ def sync():
 	create_custom_fields(CUSTOM_FIELDS, ignore_validate=True)
 	# one invoice per distributor and external reference, even when two uploads race
 	frappe.db.add_unique("Sales Invoice", ["distributor", "dms_external_ref"], UNIQUE_EXTERNAL_REF)
+	frappe.db.add_index("Stock Ledger Entry", ["warehouse", "posting_datetime"], SELL_OUT_INDEX)
 	ensure_role_permissions()
 	ensure_settings_defaults()
 	install_workflows()

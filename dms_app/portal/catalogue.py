@@ -23,6 +23,7 @@ The distributor always comes from the logged-in user (dms_app.portal.context.res
 """
 
 import json
+import time
 from urllib.parse import urlencode
 
 import frappe
@@ -133,10 +134,45 @@ def orderable_codes(dist, price_list: str | None, q: str | None = None, item_cod
 	return list(_orderable(dist, price_list, q, item_codes))
 
 
+# The whole orderable list of a price list and territory, the same for every distributor there and read
+# on every view of the Place Order page: kept in the web worker's memory for CATALOGUE_SECONDS at most,
+# and dropped by every worker as soon as an item, price, unit, price list or territory is saved or
+# deleted (forget_orderable). A search or a cart is always read from the database.
+CATALOGUE_SECONDS = 300
+CATALOGUE_VERSION = "dms_catalogue_version"
+_orderable_kept: dict[tuple, tuple[str, float, dict]] = {}
+
+
 def _orderable(dist, price_list: str | None, q: str | None = None, item_codes=None) -> dict:
 	"""orderable_codes, each with its order rules: min_order_qty and whole (the stock unit must be whole)."""
 	if not price_list:
 		return {}
+	if q or item_codes is not None:
+		return _read_orderable(dist, price_list, q, item_codes)
+	key = (frappe.local.site, price_list, dist.territory, nowdate())
+	version = frappe.cache.get_value(CATALOGUE_VERSION, generator=lambda: frappe.generate_hash(length=12))
+	kept = _orderable_kept.get(key)
+	if kept and kept[0] == version and time.monotonic() - kept[1] < CATALOGUE_SECONDS:
+		return kept[2]
+	rules = _read_orderable(dist, price_list)
+	_orderable_kept[key] = (version, time.monotonic(), rules)
+	return rules
+
+
+def forget_orderable(doc=None, method=None, *args) -> None:
+	"""doc_events hook: a change to what the orderable list is made of makes every worker read it again:
+	at once (this transaction reads its own change), and again when the transaction ends, committed or
+	rolled back (another worker may have read the list in between, before the change was committed)."""
+
+	def forget():
+		frappe.cache.delete_value(CATALOGUE_VERSION)
+
+	forget()
+	frappe.db.after_commit.add(forget)
+	frappe.db.after_rollback.add(forget)
+
+
+def _read_orderable(dist, price_list: str, q: str | None = None, item_codes=None) -> dict:
 	item = frappe.qb.DocType("Item")
 	price = frappe.qb.DocType("Item Price")
 	uom = frappe.qb.DocType("UOM")

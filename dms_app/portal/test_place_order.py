@@ -286,6 +286,32 @@ class TestPlaceOrder(FrappeTestCase):
 		self.assertIn("data-dms-empty", html)
 		self.assertNotIn("Traceback", html)
 
+	def test_the_orderable_list_is_kept_until_an_item_or_price_changes(self):
+		dist = cat._distributor(self.d.a.name)
+		price_list = dist.default_price_list or get_settings().default_price_list
+		kept = cat._orderable(dist, price_list)
+		self.assertIn(self.soap, kept)
+		self.assertIs(cat._orderable(dist, price_list), kept)  # read once, then from memory
+		# a new priced item is there at once (the change forgets the kept list)...
+		honey = make_item("KEPT-HONEY", price=120, item_name="Kept Honey")
+		jam = make_item("KEPT-JAM", price=90, item_name="Kept Jam")
+		self.assertTrue({honey, jam} <= set(cat._orderable(dist, price_list)))
+		# ... and gone at once when its price is deleted or it is disabled
+		frappe.delete_doc("Item Price", frappe.db.get_value("Item Price", {"item_code": honey}))
+		item = frappe.get_doc("Item", jam)
+		item.disabled = 1
+		item.save()
+		kept = cat._orderable(dist, price_list)
+		self.assertNotIn(honey, kept)
+		self.assertNotIn(jam, kept)
+		self.assertIn(self.soap, kept)
+		status, html, _r = render("/dms/orders/new", self.d.a_user, page=1)
+		self.assertEqual(status, 200)
+		self.assertNotIn(f'data-item="{jam}"', html)
+		for code in (honey, jam):
+			frappe.delete_doc("Item", code, force=True)
+		self.assertNotIn(jam, cat._orderable(dist, price_list))
+
 
 class TestReceiptConfirmation(FrappeTestCase):
 	@classmethod

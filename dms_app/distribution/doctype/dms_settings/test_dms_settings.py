@@ -27,6 +27,8 @@ class TestInstall(FrappeTestCase):
 		self.assertEqual(
 			frappe.db.get_value("Warehouse", settings.distributor_warehouse_group, "is_group"), 1
 		)
+		self.assertTrue(frappe.db.has_index("tabStock Ledger Entry", install.SELL_OUT_INDEX))
+		self.assertTrue(frappe.db.has_index("tabSales Invoice", install.UNIQUE_EXTERNAL_REF))
 
 
 class TestDMSSettings(FrappeTestCase):
