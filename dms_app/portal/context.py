@@ -6,6 +6,7 @@ distributor with ``?distributor=``. Anyone else gets a clear page, not a traceba
 the login page, a logged-in user who is no distributor's user is told so.
 """
 
+from functools import cache
 from urllib.parse import urlencode
 
 import frappe
@@ -81,8 +82,9 @@ def prepare(context, title: str) -> str | None:
 		"Distributor", distributor, ["distributor_name", "company"]
 	)
 	currency = frappe.get_cached_value("Company", company, "default_currency") if company else None
-	context.money = lambda value: fmt_money(value or 0, currency=currency)
-	context.qty = lambda value: frappe.format_value(value or 0, {"fieldtype": "Float"})
+	# Formatted once per value and page: a list page formats hundreds of numbers, most of them alike (0, 1...)
+	context.money = cache(lambda value: fmt_money(value or 0, currency=currency))
+	context.qty = cache(lambda value: frappe.format_value(value or 0, {"fieldtype": "Float"}))
 	context.date = format_date
 	context.datetime = format_datetime
 	# Links keep an explicitly chosen distributor (OEM staff); a portal user's own one needs no parameter.

@@ -9,6 +9,7 @@ login page; a user who is no distributor's user gets a clear page.
 
 import csv
 import io
+from unittest.mock import patch
 from urllib.parse import unquote, urlencode
 
 import frappe
@@ -111,6 +112,29 @@ class TestDistributorPortal(FrappeTestCase):
 		tea = lines[(self.tea, d.a.warehouse)]
 		self.assertEqual([b.status for b in tea.batches], ["near"])
 		self.assertEqual(tea.batches[0].days_to_expiry, 20)
+
+	def test_inventory_is_shown_a_page_at_a_time_and_searched(self):
+		d = self.d
+		with patch("dms_app.www.dms.inventory.PAGE_LINES", 1):
+			status, html, _r = render("/dms/inventory", d.a_user)
+			self.assertEqual(status, 200)
+			first = self.soap if self.soap < self.tea else self.tea
+			second = self.tea if first == self.soap else self.soap
+			self.assertIn(f'data-item="{first}"', html)
+			self.assertNotIn(f'data-item="{second}"', html)
+			self.assertIn("data-dms-next", html)
+			self.assertIn("data-dms-expiry-warning", html)  # the warnings are about all of the stock
+			status, html, _r = render("/dms/inventory", d.a_user, page=2)
+			self.assertIn(f'data-item="{second}"', html)
+			self.assertNotIn(f'data-item="{first}"', html)
+			status, html, _r = render("/dms/inventory", d.a_user, q=self.tea.lower())
+			self.assertIn(f'data-item="{self.tea}"', html)
+			self.assertNotIn(f'data-item="{self.soap}"', html)
+		status, html, _r = render("/dms/inventory", d.a_user, q="no such item")
+		self.assertIn("data-dms-empty", html)
+		# searching never reaches another distributor's stock
+		status, html, _r = render("/dms/inventory", d.a_user, q=self.oil)
+		self.assertNotIn(f'data-item="{self.oil}"', html)
 
 	def test_portal_pages_are_rendered_by_the_portal_renderer(self):
 		from frappe.website.page_renderers.template_page import TemplatePage
