@@ -78,6 +78,15 @@ async function walk(browser, size) {
 	check(body.includes("Expiry warning"), t("inventory warns of near expiry"));
 	check(!body.includes(OIL), t("inventory shows nothing of distributor B"));
 	await noSideways(page, t("inventory"));
+	// the search narrows the lines; another distributor's item finds nothing
+	await page.fill("[data-dms-search]", TEA);
+	await Promise.all([page.waitForURL((url) => url.searchParams.get("q") === TEA), page.press("[data-dms-search]", "Enter")]);
+	const searched = await page.locator("[data-dms-stock] tbody tr").evaluateAll((rows) => rows.map((r) => r.dataset.item));
+	check(searched.length > 0 && searched.every((item) => item === TEA), t(`inventory search finds ${TEA} only (${searched})`));
+	await page.screenshot({ path: path.join(shots, `${size}-inventory-search.png`), fullPage: true });
+	await page.goto(`${base}/dms/inventory?q=${encodeURIComponent(OIL)}`, { waitUntil: "load" });
+	check((await page.locator("[data-dms-empty]").count()) === 1, t("inventory search for B's item finds nothing"));
+	await page.goto(base + "/dms/inventory", { waitUntil: "load" });
 
 	const exportUrl = await page.locator("[data-dms-export]").getAttribute("href");
 	let csv = await context.request.get(base + exportUrl);
@@ -117,6 +126,12 @@ async function walk(browser, size) {
 
 	const ctx = { page, context, base, fixture, shots, size, t, check, text, open, noSideways };
 	for (const area of areas) await area.walk(ctx);
+
+	// the portal's own header logs out; the portal then asks to log in again
+	await page.goto(base + "/dms", { waitUntil: "load" });
+	await Promise.all([page.waitForLoadState("load"), page.locator("header.dms-top a.out").click()]);
+	await page.goto(base + "/dms/inventory", { waitUntil: "load" });
+	check(page.url().includes("/login?redirect-to="), t(`logged out: the portal asks to log in (${page.url()})`));
 	await context.close();
 }
 
