@@ -7,13 +7,65 @@ answers a repeated plain SELECT from memory as long as the answer cannot have ch
 dms_app.core.read_cache (REPEATABLE READ snapshot, forgotten on the transaction's own writes to the
 tables read, and on commit or rollback). Frappe's own result handling (as_dict, pluck...) still runs on
 every answer, so callers get fresh objects each time.
+
+One level up, a repeated ``frappe.db.get_values`` (and so ``get_value``, ``exists``...) of this
+connection, and a repeated ``frappe.get_all`` while this connection is ``frappe.db``, are answered from
+memory without building their query again (about 110 calls per invoice): a call's answer is kept under
+the tables its statements read, as the cursor saw them, in the same ReadCache, so the same writes,
+commits and rollbacks forget it (dms_app.core.read_cache). Calls that lock, use Frappe's own value
+cache, or filter on the clock go through. ``frappe.get_all`` is the module's function, so it is
+wrapped for the block's duration and the wrapper passes through for any other connection or thread.
+Site config ``"dms_read_cache_calls": 0`` switches off this level alone.
 """
 
 from contextlib import contextmanager
 
 import frappe
+from frappe.model.utils import is_virtual_doctype
 
-from dms_app.core.read_cache import ReadCache, classify
+from dms_app.core.read_cache import MISSING, CallRule, ReadCache, call_key, classify
+
+GET_VALUES = CallRule(
+	"get_values",
+	(
+		"doctype",
+		"filters",
+		"fieldname",
+		"ignore",
+		"as_dict",
+		"debug",
+		"order_by",
+		"update",
+		"cache",
+		"for_update",
+	),
+	refuse=frozenset({"debug", "cache", "for_update", "skip_locked"}),
+	require=frozenset({"run"}),
+)
+# frappe.get_all(doctype, *args, **kwargs) is DatabaseQuery(doctype).execute(*args, **kwargs) without
+# permission checks. Not kept: filters that read the clock (between, timespan, previous, next; and a
+# None or "" compared with a Date, Datetime or Time field reads as now).
+GET_ALL = CallRule(
+	"get_all",
+	(
+		"doctype",
+		"fields",
+		"filters",
+		"or_filters",
+		"docstatus",
+		"group_by",
+		"order_by",
+		"limit_start",
+		"limit_page_length",
+		"as_list",
+		"with_childnames",
+		"debug",
+	),
+	refuse=frozenset({"debug", "with_comment_count", "save_user_settings", "save_user_settings_fields"}),
+	require=frozenset({"run"}),
+	scan=("filters", "or_filters"),
+	refuse_words=frozenset({"between", "timespan", "previous", "next", ""}),
+)
 
 
 class _Answer:
@@ -34,17 +86,22 @@ class CachingCursor:
 
 	def execute(self, query, args=None):
 		statement = classify(query)
+		cache = self._cache
 		object.__setattr__(self, "_answer", None)
 		if statement.kind != "read":
+			if cache.recordings:
+				cache.saw(statement)
 			if statement.kind != "pass":
-				self._cache.forget(statement)
+				cache.forget(statement)
 			return self._real.execute(query, args)
 		sql = self._real.mogrify(query, args)
-		answer = self._cache.get(sql)
+		answer = cache.get(sql)
 		if answer is None:
 			self._real.execute(query, args)
 			answer = _Answer(self._real.description, tuple(self._real.fetchall()), self._real._executed)
-			self._cache.put(sql, statement, answer)
+			cache.put(sql, statement, answer)
+		if cache.recordings:  # a read that failed is not seen: the call raises or answers without it
+			cache.saw(statement)
 		object.__setattr__(self, "_answer", answer)
 		object.__setattr__(self, "_position", 0)
 		return len(answer.rows)
@@ -87,12 +144,45 @@ class CachingCursor:
 		setattr(self._real, name, value)
 
 
+def _remembering(rule: CallRule, call, db, cursor: CachingCursor, refuse=None):
+	"""``call`` answered from the cursor's cache when the same call was answered before and cannot
+	have changed. Only while ``frappe.db`` is ``db`` reading through ``cursor``: the cache sees no
+	statement that does not. ``refuse(args, kwargs)`` (asked on a miss) says a call may not be kept."""
+	cache = cursor._cache
+
+	def remembered(*args, **kwargs):
+		key = call_key(rule, args, kwargs) if db._cursor is cursor and frappe.local.db is db else None
+		if key is None:
+			return call(*args, **kwargs)
+		answer = cache.recall(key)
+		if answer is not MISSING:
+			return answer
+		if refuse and refuse(args, kwargs):
+			return call(*args, **kwargs)
+		recording = cache.start()
+		try:
+			answer = call(*args, **kwargs)
+		except BaseException:
+			cache.stop(recording)
+			raise
+		cache.stop(recording, key, answer)
+		return answer
+
+	return remembered
+
+
+def _virtual(args, kwargs) -> bool:
+	"""A virtual doctype's list comes from its controller, not (only) from this database."""
+	return bool(is_virtual_doctype(args[0] if args else kwargs.get("doctype")))
+
+
 @contextmanager
 def reuse_reads():
 	"""Serve repeated reads of this connection's transactions from memory while the block runs.
 
-	Off when the site config says ``"dms_read_cache": 0`` (to compare, or to rule it out)."""
-	db = frappe.db
+	Off when the site config says ``"dms_read_cache": 0`` (to compare, or to rule it out); the call
+	level alone is off with ``"dms_read_cache_calls": 0``."""
+	db = frappe.local.db
 	cursor = db._cursor
 	if isinstance(cursor, CachingCursor):  # already inside
 		yield cursor._cache
@@ -101,9 +191,18 @@ def reuse_reads():
 	if not frappe.conf.get("dms_read_cache", 1):
 		yield cache
 		return
-	db._cursor = CachingCursor(cursor, cache)
+	db._cursor = caching = CachingCursor(cursor, cache)
+	calls = frappe.conf.get("dms_read_cache_calls", 1) and "get_values" not in db.__dict__
+	if calls:
+		db.get_values = _remembering(GET_VALUES, db.get_values, db, caching)
+		get_all = frappe.get_all
+		frappe.get_all = remembered_get_all = _remembering(GET_ALL, get_all, db, caching, _virtual)
 	try:
 		yield cache
 	finally:
+		if calls:
+			db.__dict__.pop("get_values", None)
+			if frappe.get_all is remembered_get_all:  # else another thread's block wraps it now
+				frappe.get_all = get_all
 		if db._cursor is not None and isinstance(db._cursor, CachingCursor):
 			db._cursor = cursor
