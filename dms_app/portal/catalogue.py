@@ -155,6 +155,8 @@ def _orderable(dist, price_list: str | None, q: str | None = None, item_codes=No
 	if kept and kept[0] == version and time.monotonic() - kept[1] < CATALOGUE_SECONDS:
 		return kept[2]
 	rules = _read_orderable(dist, price_list)
+	if len(_orderable_kept) >= 256:  # yesterday's lists, lists of territories no longer used
+		_orderable_kept.clear()
 	_orderable_kept[key] = (version, time.monotonic(), rules)
 	return rules
 
@@ -163,13 +165,16 @@ def forget_orderable(doc=None, method=None, *args) -> None:
 	"""doc_events hook: a change to what the orderable list is made of makes every worker read it again:
 	at once (this transaction reads its own change), and again when the transaction ends, committed or
 	rolled back (another worker may have read the list in between, before the change was committed)."""
+	frappe.cache.delete_value(CATALOGUE_VERSION)
+	if not frappe.flags.dms_forget_orderable:  # once per transaction, however many items it saves
+		frappe.flags.dms_forget_orderable = True
+		frappe.db.after_commit.add(_forget_version)
+		frappe.db.after_rollback.add(_forget_version)
 
-	def forget():
-		frappe.cache.delete_value(CATALOGUE_VERSION)
 
-	forget()
-	frappe.db.after_commit.add(forget)
-	frappe.db.after_rollback.add(forget)
+def _forget_version() -> None:
+	frappe.flags.dms_forget_orderable = False
+	frappe.cache.delete_value(CATALOGUE_VERSION)
 
 
 def _read_orderable(dist, price_list: str, q: str | None = None, item_codes=None) -> dict:

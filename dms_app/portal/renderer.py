@@ -23,6 +23,7 @@ another app, are left to Frappe.
 
 import frappe
 from frappe.utils import cint, get_system_timezone
+from frappe.website.page_renderers.base_template_page import BaseTemplatePage
 from frappe.website.page_renderers.template_page import TemplatePage
 
 from dms_app.portal.template_cache import use_for_request as use_compiled_templates
@@ -31,12 +32,14 @@ PREFIX = "dms"
 
 
 class PortalPage(TemplatePage):
+	def __init__(self, path, http_status_code=None):
+		if path == PREFIX or path.startswith(PREFIX + "/"):
+			super().__init__(path, http_status_code)
+		else:  # not a portal page: no looking for its template (Frappe's own renderers do)
+			BaseTemplatePage.__init__(self, path, http_status_code)
+
 	def can_render(self):
-		return (
-			(self.path == PREFIX or self.path.startswith(PREFIX + "/"))
-			and getattr(self, "app", None) == "dms_app"
-			and super().can_render()
-		)
+		return getattr(self, "app", None) == "dms_app" and super().can_render()
 
 	def init_context(self):
 		self.context = frappe._dict(frappe.local.conf.get("website_context") or {})
