@@ -27,7 +27,8 @@ What it does:
   and requests per second (requests / wall time of the page's turns) per page.
 
 Pages:
-- ``portal inventory``: GET /dms/inventory, the distributor's whole stock (about 300 lines with batches);
+- ``portal inventory``: GET /dms/inventory, the first page (50 lines) of the distributor's stock of about
+  300 lines with batches (totals and expiry warnings over all of it);
 - ``portal place order``: GET /dms/orders/new, and the calls that page makes to load its catalogue, when
   those are present in dms_app (see PLACE_ORDER below);
 - ``desk Bin list``: what the desk's Bin list view sends when filtered on the distributor's warehouse,

@@ -14,7 +14,6 @@ from frappe import _
 from frappe.utils import fmt_money, format_date, format_datetime
 
 from dms_app.permissions import OEM_ROLES, portal_distributors
-from dms_app.portal.template_cache import use_for_request as use_compiled_templates
 
 
 class NotADistributorUser(frappe.PermissionError):
@@ -58,7 +57,6 @@ def prepare(context, title: str) -> str | None:
 
 	Returns the distributor, or None after putting a clear error (and its HTTP status) in ``context``.
 	"""
-	use_compiled_templates()
 	context.no_cache = 1
 	context.show_sidebar = 0
 	context.title = title

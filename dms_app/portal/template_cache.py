@@ -1,10 +1,10 @@
 """Compiled portal templates, kept for the life of the web worker.
 
 Frappe makes a new Jinja environment for every request (frappe.set_user and frappe.init reset
-``frappe.local.jenv``), so every page view parses and compiles every template it uses again: the
-portal's templates/dms/base.html, Frappe's web.html and base.html and the two icon sprites they include
-(about 320 kB of SVG). Measured on the portal load benchmark's machine that is about half of a portal
-page's server time. A Jinja bytecode cache shared by the worker process skips the parse and compile:
+``frappe.local.jenv``), so every page view parses and compiles every template it uses again (the page,
+templates/dms/base.html, the pager). Measured on the portal load benchmark's machine that was about half
+of a portal page's server time. The portal's renderer (dms_app.portal.renderer) sets this cache on the
+request's environment before it renders a page. A Jinja bytecode cache shared by the worker process skips the parse and compile:
 Jinja still reads each template's source and uses the cached code only while the source's checksum is
 the same, so an edited template is compiled afresh.
 """

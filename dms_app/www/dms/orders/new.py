@@ -2,8 +2,8 @@
 
 The catalogue (dms_app.portal.catalogue) is searched on the server (``?q=``) and shown a page at a time
 (``?page=``); the cart lives in the browser (new.js) until it is sent to
-dms_app.portal.catalogue.place_order. Script and style are colocated files (new.js, new.css): Frappe compiles
-a page's template on every request, so the template is kept to the markup.
+dms_app.portal.catalogue.place_order. Script and style are colocated files (new.js, new.css), so the
+template is kept to the markup.
 """
 
 import frappe
