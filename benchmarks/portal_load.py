@@ -2,9 +2,9 @@
 side by side with the desk's own list view of the same data, against the site served by gunicorn with
 the production worker count, all on loopback in one run.
 
-Data: dms_app.portal.load_data (2,000 SKUs, 50 distributors with stock, batches and sell-out), made once:
+Data: dms_app.tests.load_data (2,000 SKUs, 50 distributors with stock, batches and sell-out), made once:
 
-	bench --site dms.localhost execute dms_app.portal.load_data.make
+	bench --site dms.localhost execute dms_app.tests.load_data.make
 
 Run (as root or as the bench owner; gunicorn always runs as the bench owner), with any Python that has
 ``requests`` (the bench's own does):
@@ -53,7 +53,7 @@ from pathlib import Path
 import requests
 
 HERE = Path(__file__).resolve().parent
-PASSWORD = "Load-Portal-2026"  # dms_app.portal.load_data.LOAD_PASSWORD
+PASSWORD = "Load-Portal-2026"  # dms_app.tests.load_data.LOAD_PASSWORD
 DESK_USER = "load-desk@load.example"
 STD_FIELDS = (
 	"name",
@@ -141,7 +141,7 @@ class Client:
 		if r.status_code != 200:
 			raise SystemExit(
 				f"login of {self.user} failed ({r.status_code}); make the data first: "
-				"bench --site <site> execute dms_app.portal.load_data.make"
+				"bench --site <site> execute dms_app.tests.load_data.make"
 			)
 
 	def desk_token(self) -> None:

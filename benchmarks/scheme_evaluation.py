@@ -46,7 +46,7 @@ N_ITEMS, N_SCHEMES, N_GROUPS, N_BRANDS = 200, 500, 10, 5
 def setup() -> dict:
 	from frappe.utils.nestedset import get_root_of
 
-	from dms_app.testing import company, complete_setup_wizard
+	from dms_app.tests.factories import company, complete_setup_wizard
 
 	complete_setup_wizard()
 	company_name = company()

@@ -34,7 +34,13 @@ HERE = Path(__file__).resolve().parent
 
 
 def setup(tag: str, n_items: int, stock: int) -> dict:
-	from dms_app.testing import complete_setup_wizard, make_distributor, make_item, make_user, receive_stock
+	from dms_app.tests.factories import (
+		complete_setup_wizard,
+		make_distributor,
+		make_item,
+		make_user,
+		receive_stock,
+	)
 
 	complete_setup_wizard()
 	items = [make_item(f"BENCH-ITEM-{i:02d}", price=100 + i) for i in range(n_items)]

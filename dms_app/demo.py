@@ -4,20 +4,13 @@
 
 Completes ERPNext's setup wizard if it has not run, then creates territories, items with stock in the
 OEM depot, and three distributors, each with a portal user (password in DEMO_PASSWORD) and a retailer.
-Running it again changes nothing.
+Running it again changes nothing. Refuses to run unless the site allows tests or is in developer mode
+(the demo users have a known password).
 """
 
 import frappe
 
 from dms_app.install import sync
-from dms_app.testing import (
-	complete_setup_wizard,
-	make_distributor,
-	make_item,
-	make_user,
-	make_warehouse,
-	receive_stock,
-)
 
 DEMO_PASSWORD = "Demo-Distributor-2026"
 TERRITORIES = ("North", "South", "West")
@@ -53,6 +46,17 @@ SCHEMES = (
 
 
 def make_demo():
+	# Demo users have a known password: like all test machinery, only on a site that allows tests or
+	# runs in developer mode (importing dms_app.tests refuses otherwise).
+	from dms_app.tests.factories import (
+		complete_setup_wizard,
+		make_distributor,
+		make_item,
+		make_user,
+		make_warehouse,
+		receive_stock,
+	)
+
 	complete_setup_wizard()
 	sync()
 	settings = frappe.get_single("DMS Settings")

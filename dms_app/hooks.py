@@ -16,7 +16,7 @@ before_uninstall = "dms_app.install.before_uninstall"
 
 # Testing
 # -------
-before_tests = "dms_app.testing.before_tests"
+before_tests = "dms_app.tests.factories.before_tests"
 
 # Permissions
 # -----------

@@ -1,5 +1,5 @@
 // Browser smoke test of the distributor portal; run by scripts/portal-browser, which serves the site,
-// makes the demo data (dms_app.portal.browser_fixture) and passes it in DMS_PORTAL_FIXTURE.
+// makes the demo data (dms_app.tests.browser_fixture) and passes it in DMS_PORTAL_FIXTURE.
 // playwright-core (version pinned in scripts/portal-browser) drives Debian's chromium, headless.
 // Pages added later bring their own walk in scripts/portal_browser/<area>.mjs (export async function
 // walk(ctx)); each runs, in name order, after the core walk below, logged in as distributor A.

@@ -18,7 +18,7 @@ from dms_app.api.oem import (
 	upsert_prices,
 )
 from dms_app.core.outbox import sign
-from dms_app.testing import (
+from dms_app.tests.factories import (
 	act,
 	as_user,
 	ensure_depot,

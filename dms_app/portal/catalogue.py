@@ -44,7 +44,7 @@ PAGE_LIMIT = 100
 MAX_LIMIT = 500
 DEFAULT_COVER_DAYS = 15
 DEFAULT_WINDOW_DAYS = 30
-REQUIRED_IN_DAYS = 7  # the order's Required By date, as dms_app.testing.make_primary_order sets it
+REQUIRED_IN_DAYS = 7  # the order's Required By date, as dms_app.tests.factories.make_primary_order sets it
 SELL_OUT_VOUCHERS = ("Sales Invoice", "Delivery Note")
 SUBMIT_ACTION = "Submit for Approval"  # dms_app.workflows.primary_order
 

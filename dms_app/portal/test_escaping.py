@@ -29,7 +29,7 @@ from dms_app.portal.test_portal import render
 from dms_app.portal.test_retailers import call
 from dms_app.portal.test_schemes_portal import FILE, make_scheme
 from dms_app.schemes import engine
-from dms_app.testing import as_user, make_portal_dataset, make_secondary_sale
+from dms_app.tests.factories import as_user, make_portal_dataset, make_secondary_sale
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'

@@ -2,7 +2,7 @@
 # License: MIT. See license.txt
 """The Place Order page, its catalogue and place_order, and receipt confirmation on the order's page.
 
-Two distributors, A and B (dms_app.testing.make_portal_dataset): A's catalogue holds A's stock, sell-out
+Two distributors, A and B (dms_app.tests.factories.make_portal_dataset): A's catalogue holds A's stock, sell-out
 and orders only; A cannot order for B, see B's stock or confirm B's dispatch by changing the URL or the
 payload; bad carts are refused with nothing written.
 """
@@ -20,7 +20,7 @@ from dms_app.core.primary_order import PENDING_STATES
 from dms_app.distribution.settings import get_settings
 from dms_app.portal import catalogue as cat
 from dms_app.portal.test_portal import render
-from dms_app.testing import (
+from dms_app.tests.factories import (
 	act,
 	approve_order,
 	as_user,

@@ -2,7 +2,7 @@
 # License: MIT. See license.txt
 """The distributor portal, rendered through Frappe's own page renderer as each user would get it.
 
-Two distributors, A and B (dms_app.testing.make_portal_dataset): A's user sees A's KPIs, stock and
+Two distributors, A and B (dms_app.tests.factories.make_portal_dataset): A's user sees A's KPIs, stock and
 orders only, whatever the URL or query says; B's order and B's stock are refused; a Guest is sent to the
 login page; a user who is no distributor's user gets a clear page.
 """
@@ -19,7 +19,7 @@ from frappe.utils import set_request
 from frappe.website.serve import get_response
 
 from dms_app.portal import kpis
-from dms_app.testing import make_portal_dataset, make_user
+from dms_app.tests.factories import make_portal_dataset, make_user
 
 EXPORT = "dms_app.portal.inventory.export_csv"
 

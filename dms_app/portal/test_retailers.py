@@ -4,7 +4,7 @@
 A's retailers, refuses B's (by name or by ?distributor=), duplicates and bad values, and writes nothing
 when it refuses; a Guest is sent to log in and a user of no distributor gets 403.
 
-Two distributors, A and B, from dms_app.testing.make_portal_dataset.
+Two distributors, A and B, from dms_app.tests.factories.make_portal_dataset.
 """
 
 from urllib.parse import unquote
@@ -16,7 +16,7 @@ from frappe.utils import add_days, set_request, today
 
 from dms_app.portal.retailers import RetailerInvalid
 from dms_app.portal.test_portal import render
-from dms_app.testing import make_portal_dataset, make_retailer, make_user
+from dms_app.tests.factories import make_portal_dataset, make_retailer, make_user
 
 SAVE = "dms_app.portal.retailers.save_retailer"
 

@@ -21,7 +21,7 @@ from dms_app.portal import sales
 from dms_app.portal.test_portal import render
 from dms_app.schemes import engine
 from dms_app.secondary_sales import ingest
-from dms_app.testing import (
+from dms_app.tests.factories import (
 	as_user,
 	ensure_depot,
 	make_distributor,

@@ -1,6 +1,6 @@
 # Copyright (c) 2026, dms_app contributors
 # License: MIT. See license.txt
-"""The portal's schemes and claims, with two distributors A and B (dms_app.testing.make_portal_dataset).
+"""The portal's schemes and claims, with two distributors A and B (dms_app.tests.factories.make_portal_dataset).
 
 A scheme open to every retailer gives 2 per unit; a second one is for B alone. A and B each sell under
 the first. A's schemes page shows the open scheme (not B's) and A's utilization only; file_claim makes
@@ -19,7 +19,7 @@ from dms_app.portal import schemes as portal_schemes
 from dms_app.portal.test_portal import render
 from dms_app.portal.test_retailers import call, give_points, loyalty_program
 from dms_app.schemes import engine
-from dms_app.testing import act, make_portal_dataset, make_secondary_sale, make_user
+from dms_app.tests.factories import act, make_portal_dataset, make_secondary_sale, make_user
 
 FILE = "dms_app.portal.schemes.file_claim"
 SEND = "dms_app.portal.schemes.send_claim"

@@ -9,7 +9,7 @@ from frappe.utils import flt
 
 from dms_app.api.primary_orders import confirm_receipt, make_dispatch
 from dms_app.primary_sales.dispatch import create_dispatch
-from dms_app.testing import (
+from dms_app.tests.factories import (
 	act,
 	as_user,
 	ensure_depot,

@@ -17,7 +17,7 @@ from dms_app.primary_sales.report.primary_order_approval_time.primary_order_appr
 	execute as approval_time_report,
 )
 from dms_app.primary_sales.sla import remind_and_escalate
-from dms_app.testing import (
+from dms_app.tests.factories import (
 	act,
 	as_user,
 	ensure_depot,

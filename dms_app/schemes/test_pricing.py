@@ -13,7 +13,7 @@ from frappe.utils import add_days, flt, nowdate
 
 from dms_app.core import schemes as core
 from dms_app.schemes.pricing import price_as_the_desk_does
-from dms_app.testing import company
+from dms_app.tests.factories import company
 
 PREFIX = "DMS PR"
 PRICES = {"DMS-PR-I1": 100, "DMS-PR-I2": 250, "DMS-PR-I3": 40, "DMS-PR-I4": 80, "DMS-PR-I5": 10}

@@ -17,7 +17,7 @@ from dms_app.schemes import engine, period
 from dms_app.schemes.doctype.dms_scheme.dms_scheme import InvalidScheme
 from dms_app.schemes.report.retailer_loyalty_points.retailer_loyalty_points import execute as loyalty_points
 from dms_app.schemes.report.scheme_utilization.scheme_utilization import execute as utilization
-from dms_app.testing import (
+from dms_app.tests.factories import (
 	act,
 	as_user,
 	ensure_depot,

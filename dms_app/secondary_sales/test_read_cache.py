@@ -8,7 +8,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from dms_app.secondary_sales.read_cache import CachingCursor, reuse_reads
-from dms_app.testing import make_item
+from dms_app.tests.factories import make_item
 
 NAME = "select item_name from `tabItem` where name=%s"
 

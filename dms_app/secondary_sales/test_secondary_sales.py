@@ -13,7 +13,7 @@ from frappe.utils import flt
 from dms_app.api import secondary_sales as upload_api
 from dms_app.api.secondary_sales import upload, upload_status
 from dms_app.secondary_sales import ingest
-from dms_app.testing import (
+from dms_app.tests.factories import (
 	as_user,
 	make_distributor,
 	make_item,

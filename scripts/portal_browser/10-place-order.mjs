@@ -1,7 +1,7 @@
 // Place Order (/dms/orders/new) and receipt confirmation on /dms/orders/view, as distributor A:
 // search the catalogue, take the suggested quantity, submit, land on the new order awaiting approval;
 // a refused cart shows the server's message in the page; then confirm the receipt of a dispatch in
-// transit (dms_app.portal.browser_fixture._place_order_setup: one per screen size; short with a reason
+// transit (dms_app.tests.browser_fixture._place_order_setup: one per screen size; short with a reason
 // on the desktop, in full on the phone).
 import path from "node:path";
 

@@ -1,5 +1,5 @@
 // Secondary sales walk (/dms/sales), as distributor A: the invoice list; a new invoice to A's retailer
-// whose live preview shows the walk's scheme (dms_app.portal.browser_fixture._sales_setup: buy 5 soap,
+// whose live preview shows the walk's scheme (dms_app.tests.browser_fixture._sales_setup: buy 5 soap,
 // a cup free), a bad quantity and too much quantity refused in the page, then the invoice submitted,
 // opened and listed; a CSV upload with one good and one bad invoice showing the bad one's row error.
 import path from "node:path";

@@ -1,5 +1,5 @@
 // Escaping walk: markup in the database and in the URL is shown as text and never runs. Logged in as
-// distributor E (dms_app.portal.browser_fixture_escaping), whose own name, retailer and item carry
+// distributor E (dms_app.tests.browser_fixture_escaping), whose own name, retailer and item carry
 // `<img src=x onerror=alert(1)>"><script>alert(2)</script>`, it opens every page that shows them, uses the
 // scripts that build rows from the server's answers (item search and preview of a new invoice, the
 // place-order cart, upload results) and pages that echo the query string. Any dialog (an alert that

@@ -6,7 +6,14 @@ from frappe.model.rename_doc import rename_doc
 from frappe.tests.utils import FrappeTestCase
 
 from dms_app.distribution import warehouses
-from dms_app.testing import company, make_distributor, make_item, make_user, make_warehouse, receive_stock
+from dms_app.tests.factories import (
+	company,
+	make_distributor,
+	make_item,
+	make_user,
+	make_warehouse,
+	receive_stock,
+)
 
 
 def distributor_count() -> int:

@@ -12,7 +12,7 @@ from frappe.tests.test_api import make_request
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, get_test_client, nowdate
 
-from dms_app.testing import (
+from dms_app.tests.factories import (
 	as_user,
 	ensure_depot,
 	make_distributor,

@@ -6,7 +6,7 @@ from frappe.tests.utils import FrappeTestCase
 
 from dms_app import install
 from dms_app.custom_fields import CUSTOM_FIELDS
-from dms_app.testing import company, make_distributor
+from dms_app.tests.factories import company, make_distributor
 
 
 class TestInstall(FrappeTestCase):

@@ -16,7 +16,7 @@ from dms_app.api.primary_orders import acknowledge_order
 from dms_app.core import outbox as core
 from dms_app.dms_integrations import outbox
 from dms_app.dms_integrations.fake_erp import DROP, ERROR, OK, SLOW, FakeERP
-from dms_app.testing import (
+from dms_app.tests.factories import (
 	act,
 	as_user,
 	ensure_depot,

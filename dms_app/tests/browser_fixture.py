@@ -1,11 +1,11 @@
 """Demo data for the portal's browser smoke test (scripts/portal-browser), committed because the browser
 talks to the site over HTTP, and removed again afterwards.
 
-	bench --site <site> execute dms_app.portal.browser_fixture.setup     # prints the JSON the test reads
-	bench --site <site> execute dms_app.portal.browser_fixture.teardown
+	bench --site <site> execute dms_app.tests.browser_fixture.setup     # prints the JSON the test reads
+	bench --site <site> execute dms_app.tests.browser_fixture.teardown
 
 Not for production sites: setup makes two distributors (PB-A, PB-B), three items, stock, orders and
-sales (dms_app.testing.make_portal_dataset), and portal users with a known password.
+sales (dms_app.tests.factories.make_portal_dataset), and portal users with a known password.
 """
 
 import json
@@ -13,14 +13,15 @@ import json
 import frappe
 from frappe.utils.password import update_password
 
-from dms_app.portal import browser_fixture_escaping
-from dms_app.testing import _delete, make_portal_dataset, purge_distributor
+from dms_app.tests import browser_fixture_escaping, require_test_site
+from dms_app.tests.factories import _delete, make_portal_dataset, purge_distributor
 
 PREFIX = "PB"
 PASSWORD = "Portal-Browser-2026"
 
 
 def setup() -> None:
+	require_test_site()
 	teardown()
 	data = make_portal_dataset(PREFIX)
 	for user in (data.a_user, data.b_user, data.approver):  # the approver works in the desk (whole flow)
@@ -58,6 +59,7 @@ def setup() -> None:
 
 def teardown() -> None:
 	"""Remove everything setup made (also what a failed earlier run left), and commit."""
+	require_test_site()
 	frappe.db.rollback()
 	frappe.set_user("Administrator")
 	codes = [f"{PREFIX}-A", f"{PREFIX}-B"]
@@ -192,7 +194,7 @@ def _retailers_schemes_teardown(codes: list[str]) -> None:
 def _place_order_setup(data) -> dict:
 	"""Two orders of A, approved and dispatched but not received (one receipt per screen size), so the
 	walk can confirm a receipt. Teardown removes them with A's other orders and stock entries."""
-	from dms_app.testing import act, approve_order, as_user, make_primary_order
+	from dms_app.tests.factories import act, approve_order, as_user, make_primary_order
 
 	soap = data.item_codes[0]
 	in_transit = []
@@ -220,7 +222,7 @@ def _sales_setup(data) -> dict:
 	"""A secondary scheme for distributor A only: buy 5 SOAP, get a cup free, and 20 cups in A's warehouse.
 	The cup has no selling price, so the walk's free cups are worth nothing and leave no benefit to claim
 	(the schemes walk expects only its own). The walk's invoices, uploads and ledger entries go with A."""
-	from dms_app.testing import make_item, receive_stock
+	from dms_app.tests.factories import make_item, receive_stock
 
 	soap = data.item_codes[0]
 	make_item(SALES_FREE_ITEM, item_name=f"{PREFIX} Tea Cup")

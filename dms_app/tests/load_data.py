@@ -1,7 +1,7 @@
 """Data for the portal load benchmark (benchmarks/portal_load.py): a channel of catalogue size.
 
-	bench --site <site> execute dms_app.portal.load_data.make
-	bench --site <site> execute dms_app.portal.load_data.make --kwargs "{'distributors': 2}"
+	bench --site <site> execute dms_app.tests.load_data.make
+	bench --site <site> execute dms_app.tests.load_data.make --kwargs "{'distributors': 2}"
 
 Makes, get-or-create by name (everything is prefixed "LOAD-"), committing after each step so that an
 interrupted run picks up where it stopped:
@@ -32,7 +32,8 @@ from frappe.utils import add_days, getdate, nowdate
 from frappe.utils.nestedset import get_root_of
 from frappe.utils.password import update_password
 
-from dms_app.testing import complete_setup_wizard, make_distributor, make_retailer, make_user
+from dms_app.tests import require_test_site
+from dms_app.tests.factories import complete_setup_wizard, make_distributor, make_retailer, make_user
 
 PREFIX = "LOAD"
 LOAD_PASSWORD = "Load-Portal-2026"
@@ -85,6 +86,7 @@ def portal_user(n: int) -> str:
 
 def make(distributors: int = N_DISTRIBUTORS, skus: int = N_SKUS, per_distributor: int = SKUS_PER_DISTRIBUTOR):
 	"""Make (or complete) the load data; returns what was made and how long each part took."""
+	require_test_site()
 	distributors, skus, per_distributor = int(distributors), int(skus), int(per_distributor)
 	complete_setup_wizard()
 	frappe.flags.mute_emails = True

@@ -7,6 +7,8 @@ Factories are get-or-create, so a test site can run the suite again and again.
 import frappe
 from frappe.utils import add_days, now_datetime, nowdate
 
+from dms_app.tests import require_test_site
+
 TEST_COMPANY = "DMS Test Brand"
 TEST_ABBR = "DTB"
 
@@ -195,6 +197,7 @@ def purge_distributor(code: str, items: tuple[str, ...] = ()) -> None:
 	Transactions are deleted, not cancelled: a cancellation would leave reversing entries, reposts and
 	comments behind. ERPNext deletes a deleted transaction's stock, GL and payment ledger entries with it
 	when Accounts Settings say so."""
+	require_test_site()
 	frappe.db.rollback()
 	frappe.set_user("Administrator")
 	customer = frappe.db.get_value("Distributor", code, "customer")
@@ -277,6 +280,7 @@ CONTRACT_USER = "dms-contract@dms.test"
 def api_contract_user() -> None:
 	"""For scripts/api-contract: a user holding the DMS's API roles, with a fresh API key and secret,
 	printed as ``key:secret``. Committed, since the contract test calls the site over HTTP."""
+	require_test_site()
 	make_user(CONTRACT_USER, roles=("DMS Integration", "DMS Manager"))
 	user = frappe.get_doc("User", CONTRACT_USER)
 	user.api_key = user.api_key or frappe.generate_hash(length=15)
@@ -289,6 +293,7 @@ def api_contract_user() -> None:
 
 def api_contract_cleanup() -> None:
 	"""Remove what the contract test's requests may have created, so the test site stays as it was."""
+	require_test_site()
 	for doctype in ("Item Price", "Item", "DMS Upload", "Customer", "Sales Invoice"):
 		for name in frappe.get_all(
 			doctype, filters={"owner": CONTRACT_USER, "docstatus": ["<", 1]}, pluck="name"

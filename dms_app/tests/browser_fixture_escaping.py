@@ -1,5 +1,5 @@
 """Demo data for the escaping walk (scripts/portal_browser/50-escaping.mjs), part of
-dms_app.portal.browser_fixture: a third distributor, E, whose own names carry markup.
+dms_app.tests.browser_fixture: a third distributor, E, whose own names carry markup.
 
 E has its own portal user, retailer and item (limited to E's own territory, so that A's and B's
 catalogues and walks do not see it), stock of that item and a sale of it this month, so that the home,
@@ -11,7 +11,14 @@ as an import, a patch or an older record may have them. Teardown removes all of 
 import frappe
 from frappe.utils.password import update_password
 
-from dms_app.testing import _delete, make_distributor, make_item, make_retailer, make_user, purge_distributor
+from dms_app.tests.factories import (
+	_delete,
+	make_distributor,
+	make_item,
+	make_retailer,
+	make_user,
+	purge_distributor,
+)
 
 PREFIX = "PB"
 DISTRIBUTOR = f"{PREFIX}-E"
@@ -23,7 +30,7 @@ MARK = '<img src=x onerror=alert(1)>"><script>alert(2)</script>'
 
 
 def setup(password: str) -> dict:
-	from dms_app.testing import make_secondary_sale, receive_stock
+	from dms_app.tests.factories import make_secondary_sale, receive_stock
 
 	if not frappe.db.exists("Territory", TERRITORY):
 		frappe.get_doc(
