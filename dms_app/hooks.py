@@ -20,26 +20,32 @@ before_tests = "dms_app.tests.factories.before_tests"
 
 # Permissions
 # -----------
-# Portal users of a distributor see only that distributor's documents (see dms_app/permissions.py).
-_distributor_scoped = (
-	"Material Request",
-	"Stock Entry",
-	"Sales Invoice",
-	"Delivery Note",
-	"Sales Order",
-	"DMS Upload",
-	"DMS Item Mapping",
-	"DMS Scheme Claim",
-	"DMS Scheme Ledger Entry",
-)
-
+# Portal users of a distributor see only that distributor's documents (see dms_app/permissions.py), and
+# the child rows of those documents only ("*": every child doctype, scoped by its parent's rules).
 permission_query_conditions = {
-	**{doctype: "dms_app.permissions.distributor_query_conditions" for doctype in _distributor_scoped},
+	"Material Request": "dms_app.permissions.distributor_query_conditions",
+	"Stock Entry": "dms_app.permissions.distributor_query_conditions",
+	"Sales Invoice": "dms_app.permissions.distributor_query_conditions",
+	"Delivery Note": "dms_app.permissions.distributor_query_conditions",
+	"Sales Order": "dms_app.permissions.distributor_query_conditions",
+	"DMS Upload": "dms_app.permissions.distributor_query_conditions",
+	"DMS Item Mapping": "dms_app.permissions.distributor_query_conditions",
+	"DMS Scheme Claim": "dms_app.permissions.distributor_query_conditions",
+	"DMS Scheme Ledger Entry": "dms_app.permissions.distributor_query_conditions",
 	"Customer": "dms_app.permissions.customer_query_conditions",
+	"*": "dms_app.permissions.child_query_conditions",
 }
 
 has_permission = {
-	**{doctype: "dms_app.permissions.has_distributor_permission" for doctype in _distributor_scoped},
+	"Material Request": "dms_app.permissions.has_distributor_permission",
+	"Stock Entry": "dms_app.permissions.has_distributor_permission",
+	"Sales Invoice": "dms_app.permissions.has_distributor_permission",
+	"Delivery Note": "dms_app.permissions.has_distributor_permission",
+	"Sales Order": "dms_app.permissions.has_distributor_permission",
+	"DMS Upload": "dms_app.permissions.has_distributor_permission",
+	"DMS Item Mapping": "dms_app.permissions.has_distributor_permission",
+	"DMS Scheme Claim": "dms_app.permissions.has_distributor_permission",
+	"DMS Scheme Ledger Entry": "dms_app.permissions.has_distributor_permission",
 	"Customer": "dms_app.permissions.has_customer_permission",
 }
 
@@ -49,57 +55,92 @@ doctype_js = {"Material Request": "public/js/material_request.js"}
 
 # Documents
 # ---------
-_outbox = "dms_app.dms_integrations.events"
-_schemes = "dms_app.schemes.engine"
-_schemes_loyalty = "dms_app.schemes.loyalty"
-_forget_orderable = {
-	event: "dms_app.portal.catalogue.forget_orderable" for event in ("on_update", "on_trash", "after_rename")
-}
-
 doc_events = {
-	"Customer": {"validate": f"{_schemes_loyalty}.enrol"},
+	"Customer": {"validate": "dms_app.schemes.loyalty.enrol"},
+	# a portal user's distributors are kept for the request (dms_app.permissions.portal_distributors)
+	"Distributor": {
+		"on_update": "dms_app.permissions.forget_portal_distributors",
+		"on_trash": "dms_app.permissions.forget_portal_distributors",
+	},
+	"User": {"on_update": "dms_app.permissions.forget_portal_distributors"},
 	# the Place Order page's orderable list (items, their territories, prices and units)
-	**{doctype: _forget_orderable for doctype in ("Item", "Item Price", "UOM", "Price List", "Territory")},
+	"Item": {
+		"on_update": "dms_app.portal.catalogue.forget_orderable",
+		"on_trash": "dms_app.portal.catalogue.forget_orderable",
+		"after_rename": "dms_app.portal.catalogue.forget_orderable",
+	},
+	"Item Price": {
+		"on_update": "dms_app.portal.catalogue.forget_orderable",
+		"on_trash": "dms_app.portal.catalogue.forget_orderable",
+		"after_rename": "dms_app.portal.catalogue.forget_orderable",
+	},
+	"UOM": {
+		"on_update": "dms_app.portal.catalogue.forget_orderable",
+		"on_trash": "dms_app.portal.catalogue.forget_orderable",
+		"after_rename": "dms_app.portal.catalogue.forget_orderable",
+	},
+	"Price List": {
+		"on_update": "dms_app.portal.catalogue.forget_orderable",
+		"on_trash": "dms_app.portal.catalogue.forget_orderable",
+		"after_rename": "dms_app.portal.catalogue.forget_orderable",
+	},
+	"Territory": {
+		"on_update": "dms_app.portal.catalogue.forget_orderable",
+		"on_trash": "dms_app.portal.catalogue.forget_orderable",
+		"after_rename": "dms_app.portal.catalogue.forget_orderable",
+	},
 	"Material Request": {
 		"validate": "dms_app.primary_sales.orders.validate",
-		"on_update": f"{_outbox}.on_order_update",
+		"on_update": "dms_app.dms_integrations.events.on_order_update",
 		"before_submit": "dms_app.primary_sales.dispatch.before_order_submit",
 		"on_submit": [
-			f"{_schemes}.record",
+			"dms_app.schemes.engine.record",
 			"dms_app.primary_sales.dispatch.on_order_submit",
-			f"{_outbox}.on_order_submit",
+			"dms_app.dms_integrations.events.on_order_submit",
 		],
-		"before_cancel": ["dms_app.primary_sales.orders.before_cancel", f"{_schemes}.before_cancel"],
+		"before_cancel": [
+			"dms_app.primary_sales.orders.before_cancel",
+			"dms_app.schemes.engine.before_cancel",
+		],
 		"on_cancel": [
 			"dms_app.primary_sales.dispatch.on_order_cancel",
-			f"{_schemes}.reverse",
-			f"{_outbox}.on_order_cancel",
+			"dms_app.schemes.engine.reverse",
+			"dms_app.dms_integrations.events.on_order_cancel",
 		],
 	},
 	"Stock Entry": {
 		"before_submit": "dms_app.primary_sales.dispatch.before_stock_entry_submit",
-		"on_submit": f"{_outbox}.on_stock_entry_submit",
-		"on_cancel": f"{_outbox}.on_cancel",
+		"on_submit": "dms_app.dms_integrations.events.on_stock_entry_submit",
+		"on_cancel": "dms_app.dms_integrations.events.on_cancel",
 	},
-	**{
-		doctype: {
-			"before_validate": f"{_schemes}.before_validate",
-			"validate": "dms_app.secondary_sales.invoices.validate",
-			"before_submit": "dms_app.secondary_sales.invoices.before_submit",
-			"on_submit": [f"{_schemes}.record", f"{_outbox}.on_sale_submit"],
-			"before_cancel": f"{_schemes}.before_cancel",
-			"on_cancel": [
-				"dms_app.secondary_sales.invoices.on_cancel",
-				f"{_schemes}.reverse",
-				f"{_outbox}.on_cancel",
-			],
-		}
-		for doctype in ("Sales Invoice", "Delivery Note")
+	"Sales Invoice": {
+		"before_validate": "dms_app.schemes.engine.before_validate",
+		"validate": "dms_app.secondary_sales.invoices.validate",
+		"before_submit": "dms_app.secondary_sales.invoices.before_submit",
+		"on_submit": ["dms_app.schemes.engine.record", "dms_app.dms_integrations.events.on_sale_submit"],
+		"before_cancel": "dms_app.schemes.engine.before_cancel",
+		"on_cancel": [
+			"dms_app.secondary_sales.invoices.on_cancel",
+			"dms_app.schemes.engine.reverse",
+			"dms_app.dms_integrations.events.on_cancel",
+		],
+	},
+	"Delivery Note": {
+		"before_validate": "dms_app.schemes.engine.before_validate",
+		"validate": "dms_app.secondary_sales.invoices.validate",
+		"before_submit": "dms_app.secondary_sales.invoices.before_submit",
+		"on_submit": ["dms_app.schemes.engine.record", "dms_app.dms_integrations.events.on_sale_submit"],
+		"before_cancel": "dms_app.schemes.engine.before_cancel",
+		"on_cancel": [
+			"dms_app.secondary_sales.invoices.on_cancel",
+			"dms_app.schemes.engine.reverse",
+			"dms_app.dms_integrations.events.on_cancel",
+		],
 	},
 }
 
 # Secondary sales are priced by the DMS Schemes (see dms_app.secondary_sales.invoices.validate).
-dms_secondary_sale_validate = [f"{_schemes}.apply_to_sale"]
+dms_secondary_sale_validate = ["dms_app.schemes.engine.apply_to_sale"]
 
 # Scheduled Tasks
 # ---------------
