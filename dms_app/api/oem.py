@@ -12,8 +12,6 @@ Sending the same version again changes nothing and reports ``unchanged``: calls 
 Order acknowledgement is ``dms_app.api.primary_orders.acknowledge_order``.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 
 import frappe

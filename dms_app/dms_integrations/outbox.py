@@ -11,8 +11,6 @@ same transaction as the document that causes them, and delivered afterwards by b
 The rules (outcomes, backoff, ordering, payloads, signing) are in dms_app.core.outbox.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 import time

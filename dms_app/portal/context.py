@@ -30,6 +30,8 @@ def resolve_distributor(requested: str | None = None, user: str | None = None) -
 	user = user or frappe.session.user
 	if user == "Guest":
 		raise frappe.PermissionError(_("Log in to see the distributor portal."))
+	if requested is not None and not isinstance(requested, str):
+		frappe.throw(_("Distributor must be a distributor's name."), title=_("Invalid Distributor"))
 	requested = (requested or "").strip() or None
 	own = portal_distributors(user)
 	if own is None:

@@ -15,13 +15,12 @@ caller's distributor on its behalf. Ledger entries and claims are read filtered 
 caller resolved from the logged-in user; claims are written as the caller, with its own rights.
 """
 
-from __future__ import annotations
-
 import frappe
 from frappe import _
 from frappe.model.workflow import apply_workflow
 from frappe.utils import escape_html, flt, getdate, nowdate
 
+from dms_app.api.errors import require_args
 from dms_app.core import schemes as core
 from dms_app.portal.context import resolve_distributor
 from dms_app.schemes import engine
@@ -423,7 +422,12 @@ def claim_detail(distributor: str, name: str | None) -> dict | None:
 
 
 @frappe.whitelist(methods=["POST"])
-def file_claim(scheme=None, from_date=None, to_date=None, distributor=None) -> list[dict]:
+def file_claim(
+	scheme: str | None = None,
+	from_date: str | None = None,
+	to_date: str | None = None,
+	distributor: str | None = None,
+) -> list[dict]:
 	"""File claims for what the caller's distributor's schemes gave and nobody claimed yet, and send them
 	for approval: one DMS Scheme Claim per scheme (only ``scheme`` when given), over ``from_date`` to
 	``to_date`` (default: the first to the last benefit still to claim). Refused, with nothing written,
@@ -512,9 +516,10 @@ def _claim(distributor: str, scheme: str, start, end, held: dict[str, str]) -> d
 
 
 @frappe.whitelist(methods=["POST"])
-def send_claim(name: str, distributor=None) -> dict:
+def send_claim(name: str | None = None, distributor: str | None = None) -> dict:
 	"""Send one of the caller's distributor's draft or rejected claims (again) for approval; its lines
 	are pulled again as it is saved."""
+	require_args(name=name)
 	distributor = resolve_distributor(distributor)
 	detail = claim_detail(distributor, name)
 	if not detail:

@@ -274,6 +274,17 @@ def ensure_outgoing_email_account() -> str:
 	)
 
 
+def token_for(user: str) -> str:
+	"""An ``Authorization`` header value for ``user`` with a fresh API secret (saved, not committed)."""
+	doc = frappe.get_doc("User", user)
+	if not doc.api_key:
+		doc.api_key = frappe.generate_hash(length=15)
+	secret = frappe.generate_hash(length=15)
+	doc.api_secret = secret
+	doc.save(ignore_permissions=True)
+	return f"token {doc.api_key}:{secret}"
+
+
 CONTRACT_USER = "dms-contract@dms.test"
 
 

@@ -20,6 +20,7 @@ from dms_app.tests.factories import (
 	make_primary_order,
 	make_user,
 	receive_stock,
+	token_for,
 )
 
 ITEM = "T-SCOPE-ITEM"
@@ -50,16 +51,6 @@ def material_request(distributor, warehouse: str | None = None) -> str:
 		.insert(ignore_permissions=True)
 		.name
 	)
-
-
-def token_for(user: str) -> str:
-	doc = frappe.get_doc("User", user)
-	if not doc.api_key:
-		doc.api_key = frappe.generate_hash(length=15)
-	secret = frappe.generate_hash(length=15)
-	doc.api_secret = secret
-	doc.save(ignore_permissions=True)
-	return f"token {doc.api_key}:{secret}"
 
 
 class TestPortalScope(FrappeTestCase):
