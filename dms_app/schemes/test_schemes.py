@@ -11,6 +11,7 @@ from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_retu
 from frappe.exceptions import UpdateAfterSubmitError
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, flt, getdate, today
+from frappe.utils.nestedset import get_root_of
 
 from dms_app.api.secondary_sales import upload
 from dms_app.schemes import engine, period
@@ -97,6 +98,21 @@ def ledger(voucher: str, **filters):
 		fields=["scheme", "item_code", "discount", "free_item", "free_qty", "value", "is_cancelled", "claim"],
 		order_by="scheme, item_code",
 	)
+
+
+def make_tree_node(doctype: str, name: str, parent: str | None = None, is_group: int = 0) -> str:
+	"""A node of an ERPNext tree (Item Group, Territory), under ``parent`` or the tree's root."""
+	parent_field = "parent_" + frappe.scrub(doctype)
+	if not frappe.db.exists(doctype, name):
+		frappe.get_doc(
+			{
+				"doctype": doctype,
+				frappe.scrub(doctype) + "_name": name,
+				parent_field: parent or get_root_of(doctype),
+				"is_group": is_group,
+			}
+		).insert(ignore_permissions=True)
+	return name
 
 
 def stock(warehouse: str, item: str) -> float:
@@ -217,19 +233,24 @@ class TestSchemesOnInvoices(SchemeCase):
 			invoice(self.dist, self.shop, [(BIS, 1)], dms_coupon_code="CAP")
 
 	def test_territory_and_item_group_trees(self):
-		territory = frappe.db.get_value("Customer", self.shop, "territory")
-		group = frappe.db.get_value("Item", BIS, "item_group")
-		parent_group = frappe.db.get_value("Item Group", group, "parent_item_group")
+		# its own two-level trees: on a fresh site the item and the shop may sit at the roots
+		region = make_tree_node("Territory", "T-SCH West", is_group=1)
+		area = make_tree_node("Territory", "T-SCH Pune", parent=region)
+		foods = make_tree_node("Item Group", "T-SCH Foods", is_group=1)
+		biscuits = make_tree_node("Item Group", "T-SCH Biscuits", parent=foods)
+		for doctype, name, field, value in (
+			("Item", BIS, "item_group", biscuits),
+			("Customer", self.shop, "territory", area),
+		):
+			self.addCleanup(
+				frappe.db.set_value, doctype, name, field, frappe.db.get_value(doctype, name, field)
+			)
+			frappe.db.set_value(doctype, name, field, value)
 		make_scheme(
 			"Tree",
 			slabs=slabs((1, 0, "Percentage", 10)),
-			items=[{"applies_to": "Item Group", "value": parent_group}],
-			buyers=[
-				{
-					"buyer_type": "Territory",
-					"value": frappe.db.get_value("Territory", territory, "parent_territory") or territory,
-				}
-			],
+			items=[{"applies_to": "Item Group", "value": foods}],
+			buyers=[{"buyer_type": "Territory", "value": region}],
 		)
 		doc = invoice(self.dist, self.shop, [(BIS, 1)], submit=False)
 		self.assertEqual(flt(doc.items[0].rate), 90.0)
@@ -295,29 +316,32 @@ class TestPrimaryOrderSchemes(SchemeCase):
 
 
 class TestBudgetUnderConcurrency(FrappeTestCase):
-	"""Two invoices submitted at the same moment from two connections cannot together pass a cap."""
+	"""Two invoices submitted at the same moment from two connections cannot together pass a cap. They
+	are two distributors' invoices, which nothing in dms_app.distribution.locks puts one after the other."""
 
-	CODE = "T-SCH-RACE"
+	CODES = ("T-SCH-RACE", "T-SCH-RACE2")
 
 	def setUp(self):
 		ensure_depot()
-		for code, price in ((BIS, 100),):
-			make_item(code, price=price)
-		self.dist = make_distributor(self.CODE)
-		self.shop = make_retailer("T-SCH Race Store", self.dist)
-		receive_stock(BIS, self.dist.warehouse, 100, posting_date=START)
+		make_item(BIS, price=100)
+		self.shops = {}
+		for code in self.CODES:
+			dist = make_distributor(code)
+			self.shops[code] = make_retailer(f"T-SCH Race Store {code}", dist)
+			receive_stock(BIS, dist.warehouse, 100, posting_date=START)
 		frappe.db.set_value("DMS Scheme", {"docstatus": 1}, "disabled", 1)
 		self.scheme = make_scheme(
 			"Race",
 			budget_type="Value",
 			budget=150,
 			slabs=slabs((1, 0, "Amount", 10)),
-			buyers=[{"buyer_type": "Distributor", "value": self.dist.name}],
+			buyers=[{"buyer_type": "Distributor", "value": code} for code in self.CODES],
 		)
 		frappe.db.commit()  # the other connections must see all of it
 
 	def tearDown(self):
-		purge_distributor(self.CODE)
+		for code in self.CODES:
+			purge_distributor(code)
 		frappe.db.delete("DMS Scheme Ledger Entry", {"scheme": self.scheme.name})
 		frappe.db.set_value("DMS Scheme", self.scheme.name, "docstatus", 2)
 		frappe.delete_doc("DMS Scheme", self.scheme.name, force=True)
@@ -331,14 +355,14 @@ class TestBudgetUnderConcurrency(FrappeTestCase):
 			slow(*args, **kwargs)
 			time.sleep(1)  # keep the scheme row locked while the other invoice prices itself
 
-		def submit():
+		def submit(code):
 			frappe.init(site=site)
 			frappe.connect()
 			try:
 				frappe.set_user("Administrator")
-				dist = frappe.get_doc("Distributor", self.CODE)
+				dist = frappe.get_doc("Distributor", code)
 				barrier.wait()
-				invoice(dist, self.shop, [(BIS, 10)])
+				invoice(dist, self.shops[code], [(BIS, 10)])
 				frappe.db.commit()
 			except Exception as error:
 				errors.append(repr(error))
@@ -347,13 +371,14 @@ class TestBudgetUnderConcurrency(FrappeTestCase):
 				frappe.destroy()
 
 		with patch.object(engine, "_use_budgets", hold_the_lock):
-			threads = [threading.Thread(target=submit) for _ in range(2)]
+			threads = [threading.Thread(target=submit, args=(code,)) for code in self.CODES]
 			for thread in threads:
 				thread.start()
 			for thread in threads:
 				thread.join()
 		self.assertEqual(errors, [])
-		self.assertEqual(frappe.db.count("Sales Invoice", {"distributor": self.CODE, "docstatus": 1}), 2)
+		submitted = {"distributor": ["in", self.CODES], "docstatus": 1}
+		self.assertEqual(frappe.db.count("Sales Invoice", submitted), 2)
 		given = frappe.get_all("DMS Scheme Ledger Entry", filters={"scheme": self.scheme.name}, pluck="value")
 		self.assertEqual(given, [100.0])
 		self.assertEqual(flt(frappe.db.get_value("DMS Scheme", self.scheme.name, "budget_used")), 100.0)
