@@ -90,9 +90,13 @@ doc_events = {
 		"after_rename": "dms_app.portal.catalogue.forget_orderable",
 	},
 	"Material Request": {
+		"before_insert": "dms_app.distribution.locks.before_insert",
 		"validate": "dms_app.primary_sales.orders.validate",
 		"on_update": "dms_app.dms_integrations.events.on_order_update",
-		"before_submit": "dms_app.primary_sales.dispatch.before_order_submit",
+		"before_submit": [
+			"dms_app.distribution.locks.before_submit",
+			"dms_app.primary_sales.dispatch.before_order_submit",
+		],
 		"on_submit": [
 			"dms_app.schemes.engine.record",
 			"dms_app.primary_sales.dispatch.on_order_submit",
@@ -108,15 +112,25 @@ doc_events = {
 			"dms_app.dms_integrations.events.on_order_cancel",
 		],
 	},
+	# a distributor's documents are numbered and submitted one at a time (dms_app.distribution.locks)
+	"DMS Upload": {"before_insert": "dms_app.distribution.locks.before_insert"},
+	"DMS Scheme Claim": {
+		"before_insert": "dms_app.distribution.locks.before_insert",
+		"before_submit": "dms_app.distribution.locks.before_submit",
+	},
 	"Stock Entry": {
 		"before_submit": "dms_app.primary_sales.dispatch.before_stock_entry_submit",
 		"on_submit": "dms_app.dms_integrations.events.on_stock_entry_submit",
 		"on_cancel": "dms_app.dms_integrations.events.on_cancel",
 	},
 	"Sales Invoice": {
+		"before_insert": "dms_app.distribution.locks.before_insert",
 		"before_validate": "dms_app.schemes.engine.before_validate",
 		"validate": "dms_app.secondary_sales.invoices.validate",
-		"before_submit": "dms_app.secondary_sales.invoices.before_submit",
+		"before_submit": [
+			"dms_app.distribution.locks.before_submit",
+			"dms_app.secondary_sales.invoices.before_submit",
+		],
 		"on_submit": ["dms_app.schemes.engine.record", "dms_app.dms_integrations.events.on_sale_submit"],
 		"before_cancel": "dms_app.schemes.engine.before_cancel",
 		"on_cancel": [
@@ -126,9 +140,13 @@ doc_events = {
 		],
 	},
 	"Delivery Note": {
+		"before_insert": "dms_app.distribution.locks.before_insert",
 		"before_validate": "dms_app.schemes.engine.before_validate",
 		"validate": "dms_app.secondary_sales.invoices.validate",
-		"before_submit": "dms_app.secondary_sales.invoices.before_submit",
+		"before_submit": [
+			"dms_app.distribution.locks.before_submit",
+			"dms_app.secondary_sales.invoices.before_submit",
+		],
 		"on_submit": ["dms_app.schemes.engine.record", "dms_app.dms_integrations.events.on_sale_submit"],
 		"before_cancel": "dms_app.schemes.engine.before_cancel",
 		"on_cancel": [

@@ -67,17 +67,24 @@ def upload(
 	distributor = resolve_distributor(distributor)
 	frappe.has_permission("Sales Invoice", "create", throw=True)
 	parsed, errors = read_batch(format, invoices, data)
-	doc = frappe.get_doc(
-		{
-			"doctype": "DMS Upload",
-			"distributor": distributor,
-			"source_format": FORMATS[format],
-			"payload": json.dumps([_plain(invoice) for invoice in parsed]),
-			"read_errors": json.dumps([e.as_dict() for e in errors]),
-		}
-	).insert()
+
+	def record_and_post_if_small():
+		doc = frappe.get_doc(
+			{
+				"doctype": "DMS Upload",
+				"distributor": distributor,
+				"source_format": FORMATS[format],
+				"payload": json.dumps([_plain(invoice) for invoice in parsed]),
+				"read_errors": json.dumps([e.as_dict() for e in errors]),
+			}
+		).insert()
+		if len(parsed) <= ingest.SYNC_LIMIT:
+			ingest.finish(doc, ingest.ingest(distributor, parsed, upload=doc.name))
+		return doc
+
+	# Nothing is committed before the request ends, so a deadlock victim is simply done again.
+	doc = ingest.retry_on_deadlock(record_and_post_if_small)
 	if len(parsed) <= ingest.SYNC_LIMIT:
-		ingest.finish(doc, ingest.ingest(distributor, parsed, upload=doc.name))
 		return upload_status(doc.name)
 	frappe.enqueue(
 		"dms_app.secondary_sales.ingest.process_upload",

@@ -8,6 +8,8 @@ are answered from a transaction-scoped cache (dms_app.secondary_sales.read_cache
 """
 
 import json
+import random
+import time
 
 import frappe
 from erpnext.accounts.doctype.accounting_period.accounting_period import ClosedAccountingPeriod
@@ -20,6 +22,7 @@ from dms_app.secondary_sales.read_cache import reuse_reads
 
 SYNC_LIMIT = 50  # larger batches run as a background job
 PROGRESS_EVERY = 25
+DEADLOCK_ATTEMPTS = 3  # tries in all for a batch that MariaDB chose as a deadlock victim
 
 # ERPNext errors about one field of the invoice as a whole, reported against that field
 ERROR_FIELDS = ((ClosedAccountingPeriod, "posting_date"), (FiscalYearError, "posting_date"))
@@ -122,10 +125,15 @@ class RowRejected(Exception):
 
 
 def ingest(
-	distributor: str, invoices: list[InvoiceIn], upload: str | None = None, on_progress=None
+	distributor: str,
+	invoices: list[InvoiceIn],
+	upload: str | None = None,
+	on_progress=None,
+	results: list[dict] | None = None,
 ) -> list[dict]:
-	"""Post ``invoices`` for ``distributor``; one result dict per invoice, in batch order."""
-	results = []
+	"""Post ``invoices`` for ``distributor``; one result dict per invoice, in batch order (appended to
+	``results`` as they come, when given)."""
+	results = [] if results is None else results
 	with reuse_reads():
 		context = BatchContext(distributor, invoices)
 		for done, invoice in enumerate(invoices, start=1):
@@ -146,6 +154,8 @@ def _ingest_one(context: BatchContext, invoice: InvoiceIn, upload: str | None) -
 		# with the submit permission checked) instead of a draft insert whose validation submit() repeats.
 		doc.docstatus = 1
 		doc.insert()
+	except frappe.QueryDeadlockError:
+		raise  # MariaDB rolled back the whole transaction (and the savepoint): the caller retries it
 	except RowRejected as e:
 		frappe.db.rollback(save_point="dms_invoice")
 		return {"external_ref": ref, "status": "rejected", "errors": [x.as_dict() for x in e.errors]}
@@ -257,6 +267,21 @@ def summarize(results: list[dict]) -> dict[str, int]:
 	return counts
 
 
+def retry_on_deadlock(fn, *args, **kwargs):
+	"""Call ``fn``; when MariaDB kills its transaction to break a deadlock, roll back and call it again
+	(up to DEADLOCK_ATTEMPTS times in all). Only for work that nothing has committed yet and that may
+	simply be done again: a batch of invoices, each all-or-nothing and idempotent by its reference.
+	See dms_app.distribution.locks for the lock order that keeps deadlocks away in the first place."""
+	for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+		try:
+			return fn(*args, **kwargs)
+		except frappe.QueryDeadlockError:
+			frappe.db.rollback()
+			if attempt == DEADLOCK_ATTEMPTS:
+				raise
+			time.sleep(random.uniform(0.05, 0.2) * attempt)
+
+
 def process_upload(upload: str) -> None:
 	"""Background job: post a queued DMS Upload, reporting progress as it goes."""
 	from dms_app.core.secondary_sales import parse_invoices
@@ -267,15 +292,28 @@ def process_upload(upload: str) -> None:
 	doc.db_set({"status": "Running", "progress": 0})
 	frappe.db.commit()
 	invoices = parse_invoices(json.loads(doc.payload), [])
+	results: list[dict] = []  # one per invoice, in batch order, appended by ingest()
+	committed = 0  # how many of those are committed (progress() commits)
 
-	def progress(done: int, total: int):
-		percent = round(100 * done / total, 1)
-		doc.db_set("progress", percent, update_modified=False)
-		frappe.db.commit()  # each posted invoice stands on its own; progress is visible to the caller
-		frappe.publish_progress(percent, title=_("Posting invoices"), doctype="DMS Upload", docname=upload)
+	def post_from_last_commit():
+		# On a retry after a deadlock, what was committed stays posted and what was rolled back is redone.
+		start = committed
+		del results[start:]
+
+		def progress(done: int, _total: int):
+			nonlocal committed
+			percent = round(100 * (start + done) / len(invoices), 1)
+			doc.db_set("progress", percent, update_modified=False)
+			frappe.db.commit()  # each posted invoice stands on its own; progress is visible to the caller
+			committed = start + done
+			frappe.publish_progress(
+				percent, title=_("Posting invoices"), doctype="DMS Upload", docname=upload
+			)
+
+		ingest(doc.distributor, invoices[start:], upload=upload, on_progress=progress, results=results)
 
 	try:
-		results = ingest(doc.distributor, invoices, upload=upload, on_progress=progress)
+		retry_on_deadlock(post_from_last_commit)
 	except Exception:
 		frappe.db.rollback()
 		doc.db_set({"status": "Failed", "error": frappe.get_traceback()[-1000:]})

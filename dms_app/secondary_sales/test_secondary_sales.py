@@ -418,7 +418,8 @@ class TestRacingUploads(FrappeTestCase):
 				thread.join(timeout=120)
 
 		self.assertEqual(len(results), 2, results)
-		self.assertEqual(references_seen, [{}, {}])  # both checked the reference and found no invoice
+		# both checked the reference and found no invoice
+		self.assertEqual(references_seen, [{}, {}], results)
 		rows = sorted((r["results"][0] for r in results if isinstance(r, dict)), key=lambda r: r["status"])
 		self.assertEqual([r["status"] for r in rows], ["created", "duplicate"], results)
 		self.assertEqual(rows[1]["sales_invoice"], rows[0]["sales_invoice"])
@@ -427,3 +428,73 @@ class TestRacingUploads(FrappeTestCase):
 			[rows[0]["sales_invoice"]],
 		)
 		self.assertEqual(stock(dist.warehouse, self.ITEM), 90)
+
+
+class TestDeadlockVictim(FrappeTestCase):
+	"""When MariaDB picks a batch's transaction as a deadlock victim, the work it rolled back is done again
+	and nothing committed is posted twice. The uploads commit, so this class commits and cleans up."""
+
+	CODE, ITEM = "T-SS-DEADLOCK", "T-SS-DEADLOCK-SOAP"
+
+	def setUp(self):
+		self.addCleanup(purge_distributor, self.CODE, items=(self.ITEM,))
+		self.dist = make_distributor(self.CODE)
+		make_item(self.ITEM)
+		receive_stock(self.ITEM, self.dist.warehouse, 100, posting_date=STOCK_DATE)
+		make_retailer("T-SS Deadlock Shop", self.dist, tax_id="27DEADL0000K1Z5")
+		frappe.db.commit()
+
+	def batch(self, refs):
+		return [
+			{
+				"external_ref": ref,
+				"posting_date": "2026-11-05",
+				"retailer": {"tax_id": "27DEADL0000K1Z5"},
+				"lines": [{"item_code": self.ITEM, "qty": 10, "rate": 25}],
+			}
+			for ref in refs
+		]
+
+	def victim_once(self, ref):
+		"""ingest._build that fails like MariaDB's error 1213 the first time it builds ``ref``."""
+		build, failed = ingest._build, []
+
+		def build_or_die(context, invoice, upload):
+			if invoice.external_ref == ref and not failed:
+				failed.append(ref)
+				raise frappe.QueryDeadlockError("Deadlock found when trying to get lock")
+			return build(context, invoice, upload)
+
+		return patch.object(ingest, "_build", build_or_die)
+
+	def invoices(self):
+		return frappe.get_all(
+			"Sales Invoice", filters={"distributor": self.CODE}, pluck="dms_external_ref", order_by="name"
+		)
+
+	def test_background_upload_goes_on_from_its_last_commit(self):
+		refs = ("D-1", "D-2", "D-3", "D-4")
+		with patch.object(ingest, "SYNC_LIMIT", 1):
+			queued = upload(distributor=self.CODE, invoices=self.batch(refs))
+		frappe.db.commit()
+		# D-1 and D-2 are committed together; D-3 is posted, then D-4 is the victim and D-3 is rolled back
+		with patch.object(ingest, "PROGRESS_EVERY", 2), self.victim_once("D-4"):
+			ingest.process_upload(queued["upload"])
+		status = upload_status(queued["upload"])
+		self.assertEqual((status["status"], status["created"], status["duplicates"]), ("Done", 4, 0), status)
+		self.assertEqual([r["external_ref"] for r in status["results"]], list(refs))
+		self.assertEqual(sorted(self.invoices()), list(refs))
+		self.assertEqual(stock(self.dist.warehouse, self.ITEM), 60)
+
+	def test_small_upload_is_done_again_whole(self):
+		result = upload(distributor=self.CODE, invoices=self.batch(("S-1", "S-2")))
+		frappe.db.commit()
+		self.assertEqual([r["status"] for r in result["results"]], ["created", "created"])
+		self.assertEqual(sorted(self.invoices()), ["S-1", "S-2"])
+		with self.victim_once("S-4"):
+			again = upload(distributor=self.CODE, invoices=self.batch(("S-3", "S-4")))
+		frappe.db.commit()
+		self.assertEqual([r["status"] for r in again["results"]], ["created", "created"])
+		self.assertEqual(sorted(self.invoices()), ["S-1", "S-2", "S-3", "S-4"])
+		self.assertEqual(frappe.db.count("DMS Upload", {"distributor": self.CODE}), 2)
+		self.assertEqual(stock(self.dist.warehouse, self.ITEM), 60)
