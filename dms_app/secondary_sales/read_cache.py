@@ -13,11 +13,15 @@ connection, and a repeated ``frappe.get_all`` while this connection is ``frappe.
 memory without building their query again (about 110 calls per invoice): a call's answer is kept under
 the tables its statements read, as the cursor saw them, in the same ReadCache, so the same writes,
 commits and rollbacks forget it (dms_app.core.read_cache). Calls that lock, use Frappe's own value
-cache, or filter on the clock go through. ``frappe.get_all`` is the module's function, so it is
-wrapped for the block's duration and the wrapper passes through for any other connection or thread.
+cache, or filter on the clock go through. ``frappe.get_all`` is the module's function, shared by every
+thread of the process: while any block runs in the process, it is one dispatcher (installed by the first
+block to start, removed by the last to end, under a lock) that hands a call to the block of the calling
+thread's connection, or to Frappe's own function when that thread is in none. Overlapping blocks in a
+threaded server therefore neither stack wrappers nor leave one behind.
 Site config ``"dms_read_cache_calls": 0`` switches off this level alone.
 """
 
+import threading
 from contextlib import contextmanager
 
 import frappe
@@ -176,6 +180,35 @@ def _virtual(args, kwargs) -> bool:
 	return bool(is_virtual_doctype(args[0] if args else kwargs.get("doctype")))
 
 
+_dispatch_lock = threading.Lock()
+_blocks = 0  # reuse_reads blocks with the call level on, in every thread of this process
+_frappe_get_all = None  # frappe.get_all as it was when the first of them started
+
+
+def _get_all(*args, **kwargs):
+	"""frappe.get_all while any block runs: the calling thread's block answers, if it is in one."""
+	db = getattr(frappe.local, "db", None)
+	remembered = db.__dict__.get("dms_get_all") if db is not None else None
+	return (remembered or _frappe_get_all)(*args, **kwargs)
+
+
+def _start_dispatch() -> None:
+	global _blocks, _frappe_get_all
+	with _dispatch_lock:
+		if _blocks == 0:
+			_frappe_get_all = frappe.get_all
+			frappe.get_all = _get_all
+		_blocks += 1
+
+
+def _end_dispatch() -> None:
+	global _blocks
+	with _dispatch_lock:
+		_blocks -= 1
+		if _blocks == 0 and frappe.get_all is _get_all:
+			frappe.get_all = _frappe_get_all
+
+
 @contextmanager
 def reuse_reads():
 	"""Serve repeated reads of this connection's transactions from memory while the block runs.
@@ -183,6 +216,8 @@ def reuse_reads():
 	Off when the site config says ``"dms_read_cache": 0`` (to compare, or to rule it out); the call
 	level alone is off with ``"dms_read_cache_calls": 0``."""
 	db = frappe.local.db
+	if not db._conn:
+		db.connect()  # Frappe connects on the first query; the block needs the cursor now
 	cursor = db._cursor
 	if isinstance(cursor, CachingCursor):  # already inside
 		yield cursor._cache
@@ -195,14 +230,14 @@ def reuse_reads():
 	calls = frappe.conf.get("dms_read_cache_calls", 1) and "get_values" not in db.__dict__
 	if calls:
 		db.get_values = _remembering(GET_VALUES, db.get_values, db, caching)
-		get_all = frappe.get_all
-		frappe.get_all = remembered_get_all = _remembering(GET_ALL, get_all, db, caching, _virtual)
+		_start_dispatch()
+		db.dms_get_all = _remembering(GET_ALL, _frappe_get_all, db, caching, _virtual)
 	try:
 		yield cache
 	finally:
 		if calls:
 			db.__dict__.pop("get_values", None)
-			if frappe.get_all is remembered_get_all:  # else another thread's block wraps it now
-				frappe.get_all = get_all
+			db.__dict__.pop("dms_get_all", None)
+			_end_dispatch()
 		if db._cursor is not None and isinstance(db._cursor, CachingCursor):
 			db._cursor = cursor

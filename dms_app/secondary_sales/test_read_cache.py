@@ -2,6 +2,7 @@
 # License: MIT. See license.txt
 """The batch read cache answers exactly what the database would, inside one transaction."""
 
+import threading
 from unittest.mock import patch
 
 import frappe
@@ -144,3 +145,39 @@ class TestReadCache(FrappeTestCase):
 				self.item_name()
 				self.item_name()
 				self.assertEqual((cache.call_hits, cache.hits), (0, 1))
+
+	def test_overlapping_blocks_of_two_threads_leave_frappe_get_all_as_it_was(self):
+		"""A starts, B starts, A ends, B ends: each thread's get_all is its own block's meanwhile, and
+		Frappe's own function is back when the last block ends (no wrapper left for the worker's life)."""
+		original, site = frappe.get_all, frappe.local.site
+		a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+		seen, errors = {}, []
+
+		def block(name, started, wait_for, ended=None):
+			frappe.init(site=site)
+			frappe.connect()
+			try:
+				with reuse_reads():
+					started.set()
+					wait_for.wait(10)
+					frappe.get_all("Item", filters={"name": self.item}, pluck="name")
+					frappe.get_all("Item", filters={"name": self.item}, pluck="name")
+					seen[name] = frappe.db._cursor._cache.call_hits
+				if ended:
+					ended.set()
+			except Exception as e:
+				errors.append(repr(e))
+			finally:
+				frappe.destroy()
+
+		frappe.db.commit()  # the item, for the other connections
+		a = threading.Thread(target=block, args=("a", a_in, b_in, a_out))
+		b = threading.Thread(target=block, args=("b", b_in, a_out))
+		a.start()
+		a_in.wait(10)
+		b.start()
+		a.join(30)
+		b.join(30)
+		self.assertEqual(errors, [])
+		self.assertTrue(seen["a"] >= 1 and seen["b"] >= 1, seen)  # each remembered its own repeated call
+		self.assertIs(frappe.get_all, original)
