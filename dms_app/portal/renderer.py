@@ -16,13 +16,19 @@ not:
 - asking whether the path is a Web Form (a route map built per request) before the template is found:
   a hook's page renderer is tried before Frappe's own.
 
+What it keeps of the website's look is the brand's: the active Website Theme's stylesheet (in place of
+Frappe's standard one), Website Settings' head HTML, brand HTML and favicon, and the apps'
+``web_include_css``, put in the head by Frappe's own ``templates/includes/head.html`` as on every other
+website page. They come from cached documents, so they cost the portal nothing measurable.
+
 The portal's own layout is ``templates/dms/base.html``: a complete page of its own (brand, user and log
-out, the portal's tabs, Frappe's website stylesheet and script). Pages outside /dms, and /dms pages of
+out, the portal's tabs, the website stylesheet and Frappe's website script). Pages outside /dms, and /dms pages of
 another app, are left to Frappe.
 """
 
 import frappe
 from frappe.utils import cint, get_system_timezone
+from frappe.website.doctype.website_theme.website_theme import get_active_theme
 from frappe.website.page_renderers.base_template_page import BaseTemplatePage
 from frappe.website.page_renderers.template_page import TemplatePage
 
@@ -46,6 +52,10 @@ class PortalPage(TemplatePage):
 		settings = frappe.get_cached_doc("Website Settings")
 		self.context.brand_html = settings.brand_html
 		self.context.favicon = settings.favicon
+		# the brand's look, as templates/includes/head.html expects it (see the module's docstring)
+		self.context.head_html = settings.head_html
+		self.context.theme = get_active_theme() or frappe._dict()
+		self.context.web_include_css = frappe.get_hooks("web_include_css") or []
 		self.context.boot = boot()
 
 	def post_process_context(self):

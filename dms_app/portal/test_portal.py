@@ -157,6 +157,25 @@ class TestDistributorPortal(FrappeTestCase):
 		status, _html, _r = render("/dms/no-such-page", self.d.a_user)
 		self.assertEqual(status, 404)
 
+	def test_the_brands_website_theme_and_head_html_reach_the_portal(self):
+		frappe.db.savepoint("brand")
+		theme = frappe.get_doc({"doctype": "Website Theme", "theme": "T-PTL Brand", "custom": 1})
+		theme.flags.ignore_validate = True  # no stylesheet build: the URL is what the page must link
+		theme.db_insert()
+		theme.db_set("theme_url", "/files/website_theme/t-ptl-brand.css")
+		settings = frappe.get_doc("Website Settings")
+		settings.db_set({"website_theme": theme.name, "head_html": '<meta name="t-ptl-brand" content="1">'})
+		frappe.clear_cache()
+		status, html, _r = render("/dms", self.d.a_user)
+		self.assertEqual(status, 200)
+		self.assertIn('href="/files/website_theme/t-ptl-brand.css"', html)
+		self.assertIn('<meta name="t-ptl-brand" content="1">', html)
+		self.assertNotIn("website.bundle", html)  # the theme's stylesheet replaces the standard one
+		frappe.db.rollback(save_point="brand")
+		frappe.clear_cache()
+		status, html, _r = render("/dms", self.d.a_user)
+		self.assertIn("website.bundle", html)
+
 	def test_export_csv_is_the_callers_own_stock_only(self):
 		d = self.d
 		rows = list(csv.reader(io.StringIO(export(d.a_user))))
