@@ -106,9 +106,11 @@ def create_dispatch(order) -> str | None:
 			],
 		}
 	)
-	# What ERPNext's own Material Request -> Stock Entry mapping computes for a draft. The draft is not
-	# validated yet: the depot may have no stock (hence no valuation) until it is dispatched, and the
-	# Dispatch action runs ERPNext's full validation.
+	# What ERPNext's own Material Request -> Stock Entry mapping computes for a draft. The draft cannot be
+	# validated now: StockEntry.validate prices every outgoing line (calculate_rate_and_amount with
+	# raise_error_if_no_rate), and an order is approved before the depot necessarily holds the goods, so
+	# a depot with no stock yet (no valuation) would make the approval fail. The Dispatch action saves
+	# and submits the entry through ERPNext's full validation, so nothing unvalidated is ever posted.
 	entry.set_transfer_qty()
 	entry.set_actual_qty()
 	entry.calculate_rate_and_amount(raise_error_if_no_rate=False)
