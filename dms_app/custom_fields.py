@@ -1,7 +1,8 @@
 """Every custom field dms_app adds to ERPNext doctypes, in one place.
 
-Installed by dms_app.install on install and on every migrate (create_custom_fields is idempotent),
-tagged with the app's module so uninstall removes them.
+Made by dms_app.install on install, and on existing sites by the patch dms_app.patches.v0_2.custom_fields:
+when you change anything here, bump that patch's counter in patches.txt (``#N``) so sites migrate the
+change once. Tagged with the app's module so uninstall removes them.
 """
 
 from dms_app.core.inbound import LOGISTICS_STATUSES

@@ -84,6 +84,11 @@ CUSTOMER_GROUPS = {"distributor_customer_group": "Distributors", "retailer_custo
 
 
 def after_install():
+	"""A new site gets everything at once; Frappe then marks every patch in patches.txt as done."""
+	ensure_roles()
+	make_custom_fields()
+	add_unique_external_ref()
+	add_sell_out_index()
 	sync()
 
 
@@ -92,14 +97,26 @@ def after_migrate():
 
 
 def sync():
+	"""What every migrate may redo because it is idempotent and cheap: roles, the rights our roles need
+	(added, never removed), empty settings filled in, workflows. Custom fields and indexes are schema
+	changes and go through versioned patches (patches.txt)."""
 	ensure_roles()
-	create_custom_fields(CUSTOM_FIELDS, ignore_validate=True)
-	# one invoice per distributor and external reference, even when two uploads race
-	frappe.db.add_unique("Sales Invoice", ["distributor", "dms_external_ref"], UNIQUE_EXTERNAL_REF)
-	frappe.db.add_index("Stock Ledger Entry", ["warehouse", "posting_datetime"], SELL_OUT_INDEX)
 	ensure_role_permissions()
 	ensure_settings_defaults()
 	install_workflows()
+
+
+def make_custom_fields():
+	create_custom_fields(CUSTOM_FIELDS, ignore_validate=True)
+
+
+def add_unique_external_ref():
+	# one invoice per distributor and external reference, even when two uploads race
+	frappe.db.add_unique("Sales Invoice", ["distributor", "dms_external_ref"], UNIQUE_EXTERNAL_REF)
+
+
+def add_sell_out_index():
+	frappe.db.add_index("Stock Ledger Entry", ["warehouse", "posting_datetime"], SELL_OUT_INDEX)
 
 
 def fingerprint() -> dict:
