@@ -10,7 +10,7 @@ at "Could not find Default Warehouse: _Test Warehouse - _TC" on any site where d
 Our doctypes have no test records (our tests make what they need with dms_app.tests.factories), so none
 of their links needs following: a test module of a doctype that an ERPNext doctype links to declares
 ``test_ignore = follow_no_links("<doctype>")``, which frappe.test_runner.get_dependencies honours.
-dms_app/test_erpnext_test_records.py fails when a custom field links to a doctype that does not.
+dms_app/tests/test_erpnext_test_records.py fails when a custom field links to a doctype that does not.
 """
 
 import frappe
