@@ -127,7 +127,7 @@ def fingerprint() -> dict:
 			"Role", {"name": ["in", roles]}, ["name", "desk_access", "modified"], order_by="name"
 		),
 		"custom_fields": frappe.get_all(
-			"Custom Field", {"module": ["in", _app_modules()]}, ["name", "modified"], order_by="name"
+			"Custom Field", {"module": ["in", app_modules()]}, ["name", "modified"], order_by="name"
 		),
 		"docperms": frappe.get_all(
 			"Custom DocPerm", {"role": ["in", roles]}, ["name", "modified"], order_by="name"
@@ -139,7 +139,7 @@ def fingerprint() -> dict:
 	}
 
 
-def _app_modules() -> list[str]:
+def app_modules() -> list[str]:
 	return frappe.get_all("Module Def", {"app_name": "dms_app"}, pluck="name")
 
 

@@ -67,6 +67,7 @@ def upload(
 	distributor = resolve_distributor(distributor)
 	frappe.has_permission("Sales Invoice", "create", throw=True)
 	parsed, errors = read_batch(format, invoices, data)
+	small = len(parsed) <= ingest.SYNC_LIMIT  # posted in this request; larger batches by a worker
 
 	def record_and_post_if_small():
 		doc = frappe.get_doc(
@@ -78,13 +79,13 @@ def upload(
 				"read_errors": json.dumps([e.as_dict() for e in errors]),
 			}
 		).insert()
-		if len(parsed) <= ingest.SYNC_LIMIT:
+		if small:
 			ingest.finish(doc, ingest.ingest(distributor, parsed, upload=doc.name))
 		return doc
 
 	# Nothing is committed before the request ends, so a deadlock victim is simply done again.
 	doc = ingest.retry_on_deadlock(record_and_post_if_small)
-	if len(parsed) <= ingest.SYNC_LIMIT:
+	if small:
 		return upload_status(doc.name)
 	frappe.enqueue(
 		"dms_app.secondary_sales.ingest.process_upload",

@@ -15,6 +15,8 @@ dms_app/tests/test_erpnext_test_records.py fails when a custom field links to a 
 
 import frappe
 
+from dms_app.install import app_modules
+
 
 def follow_no_links(doctype: str) -> list[str]:
 	"""Every doctype ``doctype`` links to, itself and through its child tables: its ``test_ignore``."""
@@ -27,11 +29,12 @@ def follow_no_links(doctype: str) -> list[str]:
 
 def linked_from_erpnext() -> set[str]:
 	"""The doctypes of this app that dms_app's custom fields on other apps' doctypes link to."""
-	ours = set(frappe.get_all("DocType", {"module": ["in", app_modules()]}, pluck="name"))
+	modules = app_modules()
+	ours = set(frappe.get_all("DocType", {"module": ["in", modules]}, pluck="name"))
 	targets = set()
 	for field in frappe.get_all(
 		"Custom Field",
-		{"module": ["in", app_modules()], "fieldtype": ["in", ["Link", "Table", "Table MultiSelect"]]},
+		{"module": ["in", modules], "fieldtype": ["in", ["Link", "Table", "Table MultiSelect"]]},
 		["fieldtype", "options"],
 	):
 		if field.fieldtype == "Link":
@@ -39,7 +42,3 @@ def linked_from_erpnext() -> set[str]:
 		else:  # a child table of ours: what its rows link to
 			targets.update(df.options for df in frappe.get_meta(field.options).get_link_fields())
 	return targets & ours
-
-
-def app_modules() -> list[str]:
-	return frappe.get_all("Module Def", {"app_name": "dms_app"}, pluck="name")
