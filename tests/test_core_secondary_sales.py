@@ -11,6 +11,7 @@ from dms_app.core.secondary_sales import (
 	Retailer,
 	RetailerRef,
 	csv_to_records,
+	in_posting_order,
 	match_retailer,
 	parse_invoices,
 	tally_to_records,
@@ -175,3 +176,35 @@ def test_retailer_of_another_distributor_is_an_error():
 
 def test_unknown_retailer_without_name_is_an_error():
 	assert match_retailer(RetailerRef(mobile="111"), "D1", KNOWN_RETAILERS)[0] == "error"
+
+
+def test_posting_order_is_by_date_then_batch_order():
+	records = [
+		{
+			"external_ref": ref,
+			"posting_date": date,
+			"retailer": {"name": "Shop"},
+			"lines": [{"item_code": "X", "qty": 1}],
+		}
+		for ref, date in (("A", "2026-11-05"), ("B", "2026-11-03"), ("C", "2026-11-05"), ("D", "2026-11-03"))
+	]
+	invoices, errors = parse(records)
+	assert not errors
+	assert [i.external_ref for i in in_posting_order(invoices)] == ["B", "D", "A", "C"]
+
+
+@given(st.lists(st.dates().map(str), max_size=30))
+def test_posting_order_keeps_every_invoice_once_and_sorts_by_date(dates):
+	records = [
+		{
+			"external_ref": f"R{n}",
+			"posting_date": date,
+			"retailer": {"name": "Shop"},
+			"lines": [{"item_code": "X", "qty": 1}],
+		}
+		for n, date in enumerate(dates)
+	]
+	invoices, _ = parse(records)
+	ordered = in_posting_order(invoices)
+	assert sorted(i.external_ref for i in ordered) == sorted(i.external_ref for i in invoices)
+	assert [i.posting_date for i in ordered] == sorted(i.posting_date for i in invoices)

@@ -108,6 +108,12 @@ def _flag(value) -> bool:
 # -- the normalized shape ------------------------------------------------------------------------------
 
 
+def in_posting_order(invoices: list[InvoiceIn]) -> list[InvoiceIn]:
+	"""The order to post a batch in: by posting date, batch order within a day. Posted out of date order,
+	every back-dated invoice would make ERPNext repost the stock valuation of all that came after it."""
+	return sorted(invoices, key=lambda invoice: (invoice.posting_date, invoice.index))
+
+
 def parse_invoices(records: list, errors: list[RowError]) -> list[InvoiceIn]:
 	"""Turn plain dicts (the JSON API's shape) into invoices; invalid invoices add errors and are left
 	out. Duplicate external references within the batch: the later ones are errors."""
