@@ -6,7 +6,9 @@
 	     invoices=<JSON list>  or  data=<CSV or Tally XML text>
 
 Up to SYNC_LIMIT invoices are posted at once and the response holds one result per invoice; larger
-batches are queued and the response names a DMS Upload to poll with upload_status.
+batches, and any batch of a distributor whose earlier uploads are still waiting, are queued for the
+workers and the response names a DMS Upload to poll with upload_status. Invoices are posted, and their
+results listed, in posting-date order (batch order within a day); see dms_app.secondary_sales.ingest.
 """
 
 import json
@@ -19,6 +21,7 @@ from dms_app.core.secondary_sales import (
 	BatchError,
 	RowError,
 	csv_to_records,
+	in_posting_order,
 	parse_invoices,
 	tally_to_records,
 )
@@ -67,7 +70,10 @@ def upload(
 	distributor = resolve_distributor(distributor)
 	frappe.has_permission("Sales Invoice", "create", throw=True)
 	parsed, errors = read_batch(format, invoices, data)
-	small = len(parsed) <= ingest.SYNC_LIMIT  # posted in this request; larger batches by a worker
+	parsed = in_posting_order(parsed)
+	# Posted in this request when small and nothing of the distributor's is waiting for a worker (it
+	# would then be posted before older uploads); otherwise queued behind them.
+	small = len(parsed) <= ingest.SYNC_LIMIT and not ingest.next_waiting(distributor)
 
 	def record_and_post_if_small():
 		doc = frappe.get_doc(
@@ -87,15 +93,7 @@ def upload(
 	doc = ingest.retry_on_deadlock(record_and_post_if_small)
 	if small:
 		return upload_status(doc.name)
-	frappe.enqueue(
-		"dms_app.secondary_sales.ingest.process_upload",
-		queue="long",
-		timeout=3600,
-		job_id=f"dms-upload-{doc.name}",
-		deduplicate=True,
-		enqueue_after_commit=True,
-		upload=doc.name,
-	)
+	ingest.enqueue(doc.name)
 	return {
 		"upload": doc.name,
 		"status": "Queued",

@@ -10,14 +10,37 @@
    the other, in the order they arrive, before any of them takes stock-ledger, Bin or series locks in
    an order of its own. Documents of different distributors still run side by side.
 
+Work that spans many transactions (a background upload commits as it goes, an outbox stream commits
+after every attempt) is kept to one worker at a time with a MariaDB named lock (``named_lock``): it is
+held by the database session, across commits, and let go when released or when the session ends, so a
+worker that dies never leaves it behind; and it holds across every machine that shares the database.
+
 Where a deadlock can still happen (two distributors' postings meeting in ERPNext's ledgers), the bulk
 upload retries the transaction, since each of its invoices is all-or-nothing and idempotent by its
 external reference (dms_app.secondary_sales.ingest); a document saved in the desk or the portal is not
 retried behind the user's back: they see the error and save again.
 """
 
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import frappe
 from frappe.model.naming import NamingSeries
+
+
+@contextmanager
+def named_lock(key: str) -> Iterator[bool]:
+	"""Try to take the named lock ``key`` of this site without waiting; yields whether it was taken.
+	MariaDB's lock names are server-wide (at most 64 characters), so the name is the site's database
+	and the key, hashed."""
+	name = "dms_" + hashlib.sha1(f"{frappe.conf.db_name}:{key}".encode()).hexdigest()
+	taken = bool(frappe.db.sql("select get_lock(%s, 0)", name)[0][0])
+	try:
+		yield taken
+	finally:
+		if taken:
+			frappe.db.sql("select release_lock(%s)", name)
 
 
 def lock_distributor(distributor: str | None) -> None:

@@ -22,6 +22,7 @@ from frappe.utils import add_to_date, cint, flt, now_datetime
 from dms_app.api.errors import InvalidPayload, require_args
 from dms_app.core import outbox as core
 from dms_app.core.outbox import DEAD, FAILED, OEM_ERP, PENDING, SENT, SMS, WHATSAPP, Queued
+from dms_app.distribution.locks import named_lock
 from dms_app.dms_integrations.transport import Result, perform
 from dms_app.permissions import require_role
 
@@ -137,7 +138,7 @@ def enqueue_stream(stream: str, after_commit: bool = True) -> None:
 	frappe.enqueue(
 		"dms_app.dms_integrations.outbox.deliver_stream",
 		queue="short",
-		job_id=f"dms_outbox::{_lock_name(stream)}",
+		job_id=f"dms_outbox::{hashlib.sha1(stream.encode()).hexdigest()}",
 		deduplicate=True,
 		enqueue_after_commit=after_commit,
 		stream=stream,
@@ -147,44 +148,41 @@ def enqueue_stream(stream: str, after_commit: bool = True) -> None:
 # Delivering ------------------------------------------------------------------------------------
 
 
-def _lock_name(stream: str) -> str:
-	return "dms_outbox_" + hashlib.sha1(stream.encode()).hexdigest()
-
-
 def deliver_stream(stream: str) -> int:
 	"""Send the stream's messages in order while they succeed; returns how many were sent. Only one
-	worker works on a stream at a time (a MariaDB named lock); another simply returns."""
-	lock = _lock_name(stream)
-	if not frappe.db.sql("select get_lock(%s, 0)", lock)[0][0]:
-		return 0
+	worker works on a stream at a time (dms_app.distribution.locks.named_lock); another simply returns."""
+	with named_lock(f"outbox:{stream}") as taken:
+		if not taken:
+			return 0
+		frappe.db.commit()  # read from here on what the previous holder committed, not an older snapshot
+		return _deliver_in_order(stream)
+
+
+def _deliver_in_order(stream: str) -> int:
 	sent = 0
-	try:
-		policy = delivery_policy()
-		configs: dict[str, dict] = {}
-		while True:
-			rows = frappe.get_all(
-				DOCTYPE,
-				filters={"stream": stream, "status": ["!=", SENT]},
-				fields=["name", "sequence", "status", "next_attempt", "target"],
-				order_by="sequence asc",
-			)
-			now = now_datetime()
-			head = core.next_to_send(
-				Queued(r.name, r.sequence, r.status, not r.next_attempt or r.next_attempt <= now)
-				for r in rows
-			)
-			if not head:
-				break
-			target = next(r.target for r in rows if r.name == head.name)
-			if target not in configs:
-				configs[target] = target_config(target)
-			status = attempt(head.name, configs[target], policy)
-			frappe.db.commit()
-			if status != SENT:
-				break
-			sent += 1
-	finally:
-		frappe.db.sql("select release_lock(%s)", lock)
+	policy = delivery_policy()
+	configs: dict[str, dict] = {}
+	while True:
+		rows = frappe.get_all(
+			DOCTYPE,
+			filters={"stream": stream, "status": ["!=", SENT]},
+			fields=["name", "sequence", "status", "next_attempt", "target"],
+			order_by="sequence asc",
+		)
+		now = now_datetime()
+		head = core.next_to_send(
+			Queued(r.name, r.sequence, r.status, not r.next_attempt or r.next_attempt <= now) for r in rows
+		)
+		if not head:
+			break
+		target = next(r.target for r in rows if r.name == head.name)
+		if target not in configs:
+			configs[target] = target_config(target)
+		status = attempt(head.name, configs[target], policy)
+		frappe.db.commit()
+		if status != SENT:
+			break
+		sent += 1
 	return sent
 
 

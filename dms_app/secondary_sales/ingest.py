@@ -18,6 +18,7 @@ from frappe import _
 from frappe.utils import cint, flt
 
 from dms_app.core.secondary_sales import InvoiceIn, Retailer, RowError, match_retailer
+from dms_app.distribution.locks import named_lock
 from dms_app.secondary_sales.read_cache import reuse_reads
 
 SYNC_LIMIT = 50  # larger batches run as a background job
@@ -282,12 +283,72 @@ def retry_on_deadlock(fn, *args, **kwargs):
 			time.sleep(random.uniform(0.05, 0.2) * attempt)
 
 
-def process_upload(upload: str) -> None:
-	"""Background job: post a queued DMS Upload, reporting progress as it goes."""
+# Background uploads ----------------------------------------------------------------------------
+# Each queued upload is a job on the "long" queue, and any number of `bench worker` processes, on any
+# number of machines, take them. Different distributors' uploads are posted side by side. One
+# distributor's are posted by one worker at a time, oldest first, each in posting-date order: ERPNext
+# values stock by posting time, and an invoice posted back-dated behind a later one makes it repost the
+# valuation of everything after it. The worker that holds a distributor (a named lock, see
+# dms_app.distribution.locks) posts all its waiting uploads; a job that finds the distributor held just
+# returns, and the holder looks again after letting go, so no upload is left behind.
+
+WAITING = ("Queued", "Running")
+
+
+def enqueue(upload: str) -> None:
+	"""Hand a queued DMS Upload to the workers once this transaction commits."""
+	frappe.enqueue(
+		"dms_app.secondary_sales.ingest.post_waiting_uploads",
+		queue="long",
+		timeout=3600,
+		job_id=f"dms-upload-{upload}",
+		deduplicate=True,
+		enqueue_after_commit=True,
+		upload=upload,
+	)
+
+
+def next_waiting(distributor: str) -> str | None:
+	"""The distributor's oldest upload not yet posted."""
+	names = frappe.get_all(
+		"DMS Upload",
+		filters={"distributor": distributor, "status": ["in", WAITING]},
+		order_by="creation asc, name asc",
+		limit=1,
+		pluck="name",
+	)
+	return names[0] if names else None
+
+
+def post_waiting_uploads(upload: str) -> None:
+	"""Background job for ``upload``: post its distributor's waiting uploads, oldest first, unless another
+	worker is doing so already."""
+	distributor = frappe.db.get_value("DMS Upload", upload, "distributor")
+	while distributor and next_waiting(distributor):
+		with named_lock(f"upload:{distributor}") as taken:
+			if not taken:
+				return  # the holder posts this upload too: it looks again after letting go
+			frappe.db.commit()  # read from here on what the previous holder committed
+			while name := next_waiting(distributor):
+				try:
+					# an upload still Running here is one whose worker died: no one else holds the lock
+					process_upload(name, resume=True)
+				except Exception:
+					# marked Failed with its error by process_upload; the distributor's next uploads go on
+					frappe.log_error(
+						f"DMS Upload {name} failed", reference_doctype="DMS Upload", reference_name=name
+					)
+				frappe.db.commit()
+		frappe.db.commit()  # a new snapshot: uploads queued while the lock was held are seen
+
+
+def process_upload(upload: str, resume: bool = False) -> None:
+	"""Post a queued DMS Upload (a Failed one again; a Running one when ``resume``), reporting progress
+	as it goes. Invoices already posted by an earlier try are recognised by their reference."""
 	from dms_app.core.secondary_sales import parse_invoices
 
 	doc = frappe.get_doc("DMS Upload", upload)
-	if doc.status not in ("Queued", "Failed"):
+	if doc.status not in ("Queued", "Failed", *(("Running",) if resume else ())):
 		return
 	doc.db_set({"status": "Running", "progress": 0})
 	frappe.db.commit()

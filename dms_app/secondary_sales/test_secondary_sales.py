@@ -2,6 +2,11 @@
 # License: MIT. See license.txt
 """Secondary sales: direct invoices and the bulk upload API (JSON, CSV, Tally XML)."""
 
+import json
+import os
+import random
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from unittest.mock import patch
@@ -12,6 +17,8 @@ from frappe.utils import flt
 
 from dms_app.api import secondary_sales as upload_api
 from dms_app.api.secondary_sales import upload, upload_status
+from dms_app.core.secondary_sales import parse_invoices
+from dms_app.distribution import locks
 from dms_app.secondary_sales import ingest
 from dms_app.tests.factories import (
 	as_user,
@@ -498,3 +505,169 @@ class TestDeadlockVictim(FrappeTestCase):
 		self.assertEqual(sorted(self.invoices()), ["S-1", "S-2", "S-3", "S-4"])
 		self.assertEqual(frappe.db.count("DMS Upload", {"distributor": self.CODE}), 2)
 		self.assertEqual(stock(self.dist.warehouse, self.ITEM), 60)
+
+
+def run_workers(count: int, timeout: int = 600) -> list[str]:
+	"""``count`` real `bench worker` processes on the long queue, side by side, in burst mode: they take
+	jobs until the queue is empty and then exit. Returns what each printed."""
+	sites = os.path.abspath(frappe.local.sites_path)
+	command = [
+		sys.executable,
+		"-m",
+		"frappe.utils.bench_helper",
+		"frappe",
+		"worker",
+		"--queue",
+		"long",
+		"--burst",
+	]
+	workers = [
+		subprocess.Popen(command, cwd=sites, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+		for _ in range(count)
+	]
+	return [worker.communicate(timeout=timeout)[0] for worker in workers]
+
+
+class TestUploadsOverWorkers(FrappeTestCase):
+	"""Queued uploads posted by two real RQ workers at once: distributors side by side, one distributor's
+	uploads one after the other in the order they came, each in posting-date order; references stay
+	idempotent, stock never goes below zero and each invoice is all or nothing. The workers see only
+	committed data, so this class commits and cleans up."""
+
+	CODES, ITEM = ("T-SS-WK-A", "T-SS-WK-B"), "T-SS-WK-SOAP"
+	STOCK = 200
+
+	def setUp(self):
+		frappe.set_user("Administrator")
+		self.dists = {}
+		for code in self.CODES:
+			self.addCleanup(purge_distributor, code, items=(self.ITEM,) if code == self.CODES[0] else ())
+			dist = self.dists[code] = make_distributor(code)
+			make_item(self.ITEM)
+			receive_stock(self.ITEM, dist.warehouse, self.STOCK, posting_date=STOCK_DATE)
+			make_retailer(f"{code} Shop", dist, tax_id=f"27{code[-1]}WORK0000K1Z5")
+		frappe.db.commit()
+
+	def batch(self, code: str, refs, qty: int = 5, day=None) -> list[dict]:
+		rng = random.Random(code)
+		return [
+			{
+				"external_ref": ref,
+				"posting_date": f"2026-11-{day or rng.randint(2, 28):02d}",
+				"retailer": {"tax_id": f"27{code[-1]}WORK0000K1Z5"},
+				"lines": [{"item_code": self.ITEM, "qty": qty, "rate": 25}],
+			}
+			for ref in refs
+		]
+
+	def queue(self, code: str, invoices: list[dict]) -> str:
+		with patch.object(ingest, "SYNC_LIMIT", 0):
+			queued = upload(distributor=code, invoices=invoices)
+		frappe.db.commit()  # the jobs go to Redis when the upload commits
+		self.assertEqual(queued["status"], "Queued")
+		return queued["upload"]
+
+	def posted(self, code: str) -> list[dict]:
+		"""The distributor's invoices in the order they were made."""
+		return frappe.get_all(
+			"Sales Invoice",
+			filters={"distributor": code, "docstatus": 1},
+			fields=["name", "dms_external_ref", "dms_upload", "posting_date"],
+			order_by="creation asc, name asc",
+		)
+
+	def assert_done(self, uploads: dict[str, tuple[int, int, int]], output):
+		frappe.db.rollback()  # a new snapshot: the workers' commits
+		for name, counts in uploads.items():
+			status = upload_status(name)
+			got = (status["status"], status["created"], status["duplicates"], status["rejected"])
+			self.assertEqual(got, ("Done", *counts), (name, status, output))
+
+	def assert_in_posting_order(self, invoices: list[dict]):
+		dates = [invoice.posting_date for invoice in invoices]
+		self.assertEqual(dates, sorted(dates))
+		# so ERPNext never had to repost the valuation behind a back-dated invoice
+		names = [invoice.name for invoice in invoices]
+		self.assertFalse(frappe.get_all("Repost Item Valuation", filters={"voucher_no": ["in", names]}))
+
+	def test_two_workers_two_distributors(self):
+		a, b = self.CODES
+		# A: 12 invoices on shuffled dates, one of them more than the warehouse holds (refused whole)
+		a_batch = self.batch(a, [f"A-{n}" for n in range(12)])
+		a_batch[5]["lines"] = [
+			{"item_code": self.ITEM, "qty": 1, "rate": 25},
+			{"item_code": self.ITEM, "qty": self.STOCK + 1, "rate": 25},
+		]
+		# B: 12 invoices, then an upload that repeats three of them and adds two
+		b_first = self.batch(b, [f"B-{n}" for n in range(12)])
+		b_again = [b_first[n] for n in (0, 4, 8)] + self.batch(b, ["B-12", "B-13"], day=28)
+		uploads = {
+			self.queue(a, a_batch): (11, 0, 1),
+			self.queue(b, b_first): (12, 0, 0),
+			self.queue(b, b_again): (2, 3, 0),
+		}
+		output = run_workers(2)
+		self.assert_done(uploads, output)
+
+		a_posted, b_posted = self.posted(a), self.posted(b)
+		self.assertEqual(
+			sorted(i.dms_external_ref for i in a_posted), sorted(f"A-{n}" for n in range(12) if n != 5)
+		)
+		self.assertEqual(sorted(i.dms_external_ref for i in b_posted), sorted(f"B-{n}" for n in range(14)))
+		self.assert_in_posting_order(a_posted)
+		self.assertEqual(stock(self.dists[a].warehouse, self.ITEM), self.STOCK - 11 * 5)
+		self.assertEqual(stock(self.dists[b].warehouse, self.ITEM), self.STOCK - 14 * 5)
+		# nothing of the refused invoice reached the ledger
+		self.assertFalse(frappe.db.exists("Sales Invoice", {"distributor": a, "dms_external_ref": "A-5"}))
+
+	def test_two_workers_one_distributor_in_order(self):
+		a = self.CODES[0]
+		batches = [self.batch(a, [f"U{u}-{n}" for n in range(8)]) for u in range(3)]
+		uploads = [self.queue(a, batch) for batch in batches]
+		output = run_workers(2)
+		self.assert_done(dict.fromkeys(uploads, (8, 0, 0)), output)
+
+		posted = self.posted(a)
+		# the uploads one after the other, in the order they came, never interleaved
+		self.assertEqual([i.dms_upload for i in posted], [u for u in uploads for _ in range(8)])
+		for upload_name in uploads:
+			self.assert_in_posting_order([i for i in posted if i.dms_upload == upload_name])
+		self.assertEqual(stock(self.dists[a].warehouse, self.ITEM), self.STOCK - 24 * 5)
+
+	def test_a_held_distributor_is_posted_by_the_holder_and_a_dead_workers_upload_is_resumed(self):
+		a = self.CODES[0]
+		first = self.queue(a, self.batch(a, ["H-1", "H-2"]))
+		# another worker holds the distributor (a second database session, as a worker would be)
+		site, sites_path = frappe.local.site, frappe.local.sites_path
+		taken, release, done = threading.Event(), threading.Event(), threading.Event()
+
+		def hold():
+			frappe.init(site=site, sites_path=sites_path)
+			frappe.connect()
+			try:
+				with locks.named_lock(f"upload:{a}") as got:
+					taken.set() if got else None
+					release.wait(60)
+			finally:
+				frappe.destroy()
+				done.set()
+
+		holder = threading.Thread(target=hold)
+		holder.start()
+		self.assertTrue(taken.wait(30))
+		ingest.post_waiting_uploads(first)
+		self.assertEqual(frappe.db.get_value("DMS Upload", first, "status"), "Queued")
+		release.set()
+		done.wait(30)
+		holder.join(30)
+
+		# a worker died in the middle of an upload: the invoice it committed stays, the rest is posted
+		second = self.queue(a, self.batch(a, ["H-3", "H-4"]))
+		parsed = parse_invoices(json.loads(frappe.db.get_value("DMS Upload", second, "payload")), [])
+		ingest.ingest(a, parsed[:1], upload=second)
+		frappe.db.set_value("DMS Upload", second, "status", "Running")
+		frappe.db.commit()
+		ingest.post_waiting_uploads(second)
+		status = upload_status(second)
+		self.assertEqual((status["status"], status["created"], status["duplicates"]), ("Done", 1, 1), status)
+		self.assertEqual(sorted(i.dms_external_ref for i in self.posted(a)), ["H-1", "H-2", "H-3", "H-4"])
