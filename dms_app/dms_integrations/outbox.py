@@ -2,7 +2,7 @@
 same transaction as the document that causes them, and delivered afterwards by background jobs.
 
 - ``write`` records a message (once per idempotency key) and enqueues its stream's delivery after
-  the commit.
+  the commit (one job per shard of streams, not per message: see SHARDS).
 - ``deliver_stream`` sends a document's messages in order, one attempt each, until one fails; a failed
   message waits for its retry time (exponential backoff with jitter), then the ``sweep`` (every minute)
   enqueues it again. After the last attempt it is Dead and holds its stream until retried from the desk.
@@ -14,6 +14,7 @@ The rules (outcomes, backoff, ordering, payloads, signing) are in dms_app.core.o
 import hashlib
 import json
 import time
+from functools import partial
 
 import frappe
 from frappe import _
@@ -134,15 +135,57 @@ def write(
 	return message.name
 
 
+# A burst of N messages (a month-end upload makes one per invoice) must not cost N jobs: every job is a
+# forked process that connects to the site, about half a second before it does anything. Streams are
+# spread over SHARDS delivery jobs instead, each delivering every due stream of its shard until none is
+# left. A shard has at most one job waiting in the queue: a Redis key is set (NX) when one is enqueued
+# and deleted by the job as it starts, before its first read, so a message committed after that read
+# enqueues the next job and none is missed; several jobs of one shard may run at once (different
+# workers), each stream still delivered by one at a time (its named lock).
+SHARDS = 8
+SHARD_JOB_BUDGET = 240  # seconds a delivery job goes on taking due streams before it leaves the rest
+
+
+def shard_of(stream: str) -> int:
+	return int(hashlib.sha1(stream.encode()).hexdigest()[:8], 16) % SHARDS
+
+
+def _waiting_key(shard: int) -> str:
+	return frappe.cache.make_key(f"dms_outbox_shard_waiting::{shard}")
+
+
 def enqueue_stream(stream: str, after_commit: bool = True) -> None:
-	frappe.enqueue(
-		"dms_app.dms_integrations.outbox.deliver_stream",
-		queue="short",
-		job_id=f"dms_outbox::{hashlib.sha1(stream.encode()).hexdigest()}",
-		deduplicate=True,
-		enqueue_after_commit=after_commit,
-		stream=stream,
-	)
+	"""Have the stream's messages delivered: after this transaction commits, or now."""
+	enqueue = partial(_enqueue_shard, shard_of(stream))
+	frappe.db.after_commit.add(enqueue) if after_commit else enqueue()
+
+
+def _enqueue_shard(shard: int) -> None:
+	# expires in case the job is lost (Redis flushed, a worker killed before the job started): the sweep
+	# enqueues the shard again after that
+	if frappe.cache.set(_waiting_key(shard), 1, nx=True, ex=120):
+		frappe.enqueue(
+			"dms_app.dms_integrations.outbox.deliver_shard",
+			queue="short",
+			timeout=SHARD_JOB_BUDGET + 120,
+			shard=shard,
+		)
+
+
+def deliver_shard(shard: int) -> int:
+	"""Job: deliver the due streams of ``shard`` until none is left (or the budget is spent: the sweep
+	enqueues the rest). Returns how many messages were sent."""
+	frappe.cache.delete(_waiting_key(shard))
+	frappe.db.commit()  # a snapshot from after the key was deleted: see the note above SHARDS
+	started, sent = time.monotonic(), 0
+	while time.monotonic() - started < SHARD_JOB_BUDGET:
+		streams = [stream for stream in due_streams() if shard_of(stream) == shard]
+		sent_now = sum(deliver_stream(stream) for stream in streams)
+		if not sent_now:  # nothing due, or all failed (due again later) or held by another worker
+			break
+		sent += sent_now
+		frappe.db.commit()
+	return sent
 
 
 # Delivering ------------------------------------------------------------------------------------
@@ -275,9 +318,9 @@ def due_streams(limit: int = 1000, due_only: bool = True) -> list[str]:
 
 
 def sweep() -> None:
-	"""Scheduler (every minute): enqueue every stream with a message due."""
-	for stream in due_streams():
-		enqueue_stream(stream, after_commit=False)
+	"""Scheduler (every minute): enqueue the delivery of every shard with a message due."""
+	for shard in sorted({shard_of(stream) for stream in due_streams()}):
+		_enqueue_shard(shard)
 
 
 def drain(deadline_seconds: float = 600.0, poll: float = 0.02) -> dict:

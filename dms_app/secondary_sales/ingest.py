@@ -334,7 +334,12 @@ def post_waiting_uploads(upload: str) -> None:
 					# an upload still Running here is one whose worker died: no one else holds the lock
 					process_upload(name, resume=True)
 				except Exception:
-					# marked Failed with its error by process_upload; the distributor's next uploads go on
+					# Failed, with its error, and the distributor's next uploads go on (process_upload marks
+					# it so itself, unless it failed before posting, e.g. on a payload it cannot read)
+					error = frappe.get_traceback()[-1000:]
+					frappe.db.rollback()
+					if frappe.db.get_value("DMS Upload", name, "status") in WAITING:
+						frappe.db.set_value("DMS Upload", name, {"status": "Failed", "error": error})
 					frappe.log_error(
 						f"DMS Upload {name} failed", reference_doctype="DMS Upload", reference_name=name
 					)

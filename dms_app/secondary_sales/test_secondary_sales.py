@@ -3,10 +3,7 @@
 """Secondary sales: direct invoices and the bulk upload API (JSON, CSV, Tally XML)."""
 
 import json
-import os
 import random
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from unittest.mock import patch
@@ -29,6 +26,7 @@ from dms_app.tests.factories import (
 	purge_distributor,
 	receive_stock,
 )
+from dms_app.tests.workers import run_workers
 
 DATA = Path(frappe.get_app_path("dms_app")).parent / "tests" / "data"
 ITEMS = {"Neem Soap 100g": "T-SS-SOAP", "Assam Tea 250g": "T-SS-TEA", "Mustard Oil 1L": "T-SS-OIL"}
@@ -507,27 +505,6 @@ class TestDeadlockVictim(FrappeTestCase):
 		self.assertEqual(stock(self.dist.warehouse, self.ITEM), 60)
 
 
-def run_workers(count: int, timeout: int = 600) -> list[str]:
-	"""``count`` real `bench worker` processes on the long queue, side by side, in burst mode: they take
-	jobs until the queue is empty and then exit. Returns what each printed."""
-	sites = os.path.abspath(frappe.local.sites_path)
-	command = [
-		sys.executable,
-		"-m",
-		"frappe.utils.bench_helper",
-		"frappe",
-		"worker",
-		"--queue",
-		"long",
-		"--burst",
-	]
-	workers = [
-		subprocess.Popen(command, cwd=sites, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-		for _ in range(count)
-	]
-	return [worker.communicate(timeout=timeout)[0] for worker in workers]
-
-
 class TestUploadsOverWorkers(FrappeTestCase):
 	"""Queued uploads posted by two real RQ workers at once: distributors side by side, one distributor's
 	uploads one after the other in the order they came, each in posting-date order; references stay
@@ -606,7 +583,7 @@ class TestUploadsOverWorkers(FrappeTestCase):
 			self.queue(b, b_first): (12, 0, 0),
 			self.queue(b, b_again): (2, 3, 0),
 		}
-		output = run_workers(2)
+		output = run_workers(2, "long")
 		self.assert_done(uploads, output)
 
 		a_posted, b_posted = self.posted(a), self.posted(b)
@@ -624,7 +601,7 @@ class TestUploadsOverWorkers(FrappeTestCase):
 		a = self.CODES[0]
 		batches = [self.batch(a, [f"U{u}-{n}" for n in range(8)]) for u in range(3)]
 		uploads = [self.queue(a, batch) for batch in batches]
-		output = run_workers(2)
+		output = run_workers(2, "long")
 		self.assert_done(dict.fromkeys(uploads, (8, 0, 0)), output)
 
 		posted = self.posted(a)
@@ -634,32 +611,42 @@ class TestUploadsOverWorkers(FrappeTestCase):
 			self.assert_in_posting_order([i for i in posted if i.dms_upload == upload_name])
 		self.assertEqual(stock(self.dists[a].warehouse, self.ITEM), self.STOCK - 24 * 5)
 
-	def test_a_held_distributor_is_posted_by_the_holder_and_a_dead_workers_upload_is_resumed(self):
+	def test_a_held_distributor_is_left_to_its_holder_and_a_dead_workers_upload_is_resumed(self):
 		a = self.CODES[0]
-		first = self.queue(a, self.batch(a, ["H-1", "H-2"]))
-		# another worker holds the distributor (a second database session, as a worker would be)
+		first = self.queue(a, self.batch(a, ["H-1", "H-2"], day=5))
+		# a small batch is not posted in its request ahead of the distributor's waiting upload
+		small = upload(distributor=a, invoices=self.batch(a, ["H-0"], day=1))
+		frappe.db.commit()
+		self.assertEqual(small["status"], "Queued")
+
+		# another worker holds the distributor (a second database session, as a worker's would be)
 		site, sites_path = frappe.local.site, frappe.local.sites_path
-		taken, release, done = threading.Event(), threading.Event(), threading.Event()
+		taken, release = threading.Event(), threading.Event()
 
 		def hold():
 			frappe.init(site=site, sites_path=sites_path)
 			frappe.connect()
 			try:
 				with locks.named_lock(f"upload:{a}") as got:
-					taken.set() if got else None
-					release.wait(60)
+					if got:
+						taken.set()
+						release.wait(60)
 			finally:
 				frappe.destroy()
-				done.set()
 
 		holder = threading.Thread(target=hold)
 		holder.start()
-		self.assertTrue(taken.wait(30))
+		try:
+			self.assertTrue(taken.wait(30))
+			ingest.post_waiting_uploads(first)  # returns at once: the holder posts them
+			self.assertEqual(frappe.db.get_value("DMS Upload", first, "status"), "Queued")
+		finally:
+			release.set()
+			holder.join(30)
 		ingest.post_waiting_uploads(first)
-		self.assertEqual(frappe.db.get_value("DMS Upload", first, "status"), "Queued")
-		release.set()
-		done.wait(30)
-		holder.join(30)
+		self.assertEqual(upload_status(first)["status"], "Done")
+		self.assertEqual(upload_status(small["upload"])["status"], "Done")
+		self.assertEqual([i.dms_external_ref for i in self.posted(a)], ["H-1", "H-2", "H-0"])
 
 		# a worker died in the middle of an upload: the invoice it committed stays, the rest is posted
 		second = self.queue(a, self.batch(a, ["H-3", "H-4"]))
@@ -670,4 +657,16 @@ class TestUploadsOverWorkers(FrappeTestCase):
 		ingest.post_waiting_uploads(second)
 		status = upload_status(second)
 		self.assertEqual((status["status"], status["created"], status["duplicates"]), ("Done", 1, 1), status)
-		self.assertEqual(sorted(i.dms_external_ref for i in self.posted(a)), ["H-1", "H-2", "H-3", "H-4"])
+		self.assertEqual(len(self.posted(a)), 5)
+
+	def test_an_upload_that_fails_does_not_hold_up_the_next(self):
+		a = self.CODES[0]
+		broken = frappe.get_doc(
+			{"doctype": "DMS Upload", "distributor": a, "source_format": "JSON", "payload": "{not json"}
+		).insert()
+		good = self.queue(a, self.batch(a, ["F-1"]))
+		ingest.post_waiting_uploads(good)
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.get_value("DMS Upload", broken.name, "status"), "Failed")
+		self.assertIn("JSONDecodeError", frappe.db.get_value("DMS Upload", broken.name, "error"))
+		self.assertEqual(upload_status(good)["status"], "Done")

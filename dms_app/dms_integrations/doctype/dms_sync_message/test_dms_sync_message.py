@@ -5,6 +5,7 @@ loopback in order, once, through faults."""
 
 import json
 import random
+import time
 from contextlib import contextmanager
 from unittest.mock import patch
 
@@ -26,6 +27,7 @@ from dms_app.tests.factories import (
 	make_user,
 	receive_stock,
 )
+from dms_app.tests.workers import run_workers
 
 ITEM = "T-OB-ITEM"
 TOKEN, SECRET = "erp-token", "erp-signing-secret"
@@ -323,3 +325,78 @@ class TestOutboxReliability(FrappeTestCase):
 				),
 				100,
 			)
+
+
+class TestOutboxOverWorkers(FrappeTestCase):
+	"""Messages of many documents delivered by two real RQ workers: a handful of delivery jobs (one per
+	shard of streams), not one per message; each message applied once, in order per document. The
+	workers see only committed data, so this class commits and cleans up."""
+
+	PREFIX = "T-OBW-"
+
+	def setUp(self):
+		settings = frappe.get_single("DMS Settings")
+		saved = {key: settings.get(key) for key in ("oem_sync_enabled", "oem_endpoint_url", "oem_token")}
+		self.addCleanup(self.clean, saved)
+
+	def clean(self, saved):
+		frappe.db.rollback()
+		names = frappe.get_all(outbox.DOCTYPE, {"reference_name": ["like", f"{self.PREFIX}%"]}, pluck="name")
+		if names:
+			frappe.db.delete(
+				"Integration Request",
+				{"reference_doctype": outbox.DOCTYPE, "reference_docname": ["in", names]},
+			)
+			frappe.db.delete(outbox.DOCTYPE, {"name": ["in", names]})
+		settings = frappe.get_single("DMS Settings")
+		settings.update(saved)
+		settings.save(ignore_permissions=True)
+		frappe.db.commit()
+
+	def test_a_burst_is_delivered_by_two_workers_in_a_few_jobs(self):
+		events = ("submitted", "updated", "cancelled")
+		faults = {n: ERROR for n in range(0, 400, 9)}  # some 500s: retried by the sweep
+		with FakeERP(token=TOKEN, secret=SECRET, plan=lambda n: faults.get(n, OK)) as erp:
+			configure(erp.url, sync_retry_base=0.01, sync_retry_cap=0.02, sync_max_attempts=20)
+			frappe.db.commit()
+			enqueued = []
+			enqueue = frappe.enqueue
+
+			def counting_enqueue(method, **kwargs):
+				enqueued.append(method)
+				return enqueue(method, **kwargs)
+
+			documents = [f"{self.PREFIX}{i:03d}" for i in range(60)]
+			with patch.object(frappe, "enqueue", counting_enqueue):
+				for name in documents:
+					for event in events:
+						key = core.idempotency_key(core.OEM_ERP, "Sales Invoice", name, event)
+						outbox.write(core.OEM_ERP, "Sales Invoice", name, event, {"name": name}, key)
+				frappe.db.commit()  # the delivery jobs are enqueued here
+				self.assertLessEqual(len(enqueued), outbox.SHARDS)  # 180 messages, a job per shard
+
+				output, deadline = [], time.monotonic() + 300
+				while time.monotonic() < deadline:  # the workers deliver; the sweep (every minute) retries
+					output += run_workers(2, "short")
+					frappe.db.rollback()
+					if not frappe.db.count(
+						outbox.DOCTYPE,
+						{"reference_name": ["like", f"{self.PREFIX}%"], "status": ["!=", "Sent"]},
+					):
+						break
+					time.sleep(0.05)
+					outbox.sweep()
+
+			statuses = frappe.get_all(
+				outbox.DOCTYPE,
+				filters={"reference_name": ["like", f"{self.PREFIX}%"]},
+				fields=["status", "count(*) as n"],
+				group_by="status",
+			)
+			self.assertEqual({r.status: r.n for r in statuses}, {"Sent": 180}, output[-2:])
+			self.assertEqual(erp.duplicates(), {})
+			seen: dict[str, list[str]] = {}
+			for payload in erp.applied_order:
+				seen.setdefault(payload["document"]["name"], []).append(payload["event"])
+			self.assertEqual(set(seen), set(documents))
+			self.assertTrue(all(tuple(v) == events for v in seen.values()))
