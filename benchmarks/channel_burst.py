@@ -13,6 +13,9 @@ down for the first 3 s, then answers 10 % of requests with 500, 3 % too slowly a
 connections after applying them. While they drain, the script plays the scheduler's outbox sweep every
 second (production: every minute) so that retries are due quickly.
 
+ERPNext's Selling Settings *Update Sales Frequency* is set for the run (--sales-update-frequency, default
+Daily, as README's Production section advises) and put back afterwards.
+
 Where the time goes, per phase: CPU seconds of the workers (and the job processes they fork), of
 MariaDB (from /proc) and of this script (the fake ERP), and InnoDB row-lock waits (SHOW GLOBAL STATUS).
 
@@ -273,6 +276,12 @@ def main():
 	parser.add_argument("--invoices", type=int, default=40, help="invoices per distributor")
 	parser.add_argument("--lines", type=int, default=5, help="lines per invoice (at most 8)")
 	parser.add_argument("--workers", default="1,2", help="worker counts to run, in this order")
+	parser.add_argument(
+		"--sales-update-frequency",
+		default="Daily",
+		choices=("Daily", "Monthly", "Each Transaction"),
+		help="ERPNext's Selling Settings for the run (see README, Production and scaling)",
+	)
 	parser.add_argument("--out", default=str(HERE / "out"), help="folder for the JSON report")
 	args = parser.parse_args()
 
@@ -300,6 +309,8 @@ def main():
 		}
 	)
 	settings.save(ignore_permissions=True)
+	frequency = frappe.db.get_single_value("Selling Settings", "sales_update_frequency")
+	frappe.db.set_single_value("Selling Settings", "sales_update_frequency", args.sales_update_frequency)
 	frappe.db.commit()
 	runs = []
 	try:
@@ -311,12 +322,14 @@ def main():
 		settings.reload()
 		settings.update(saved)
 		settings.save(ignore_permissions=True)
+		frappe.db.set_single_value("Selling Settings", "sales_update_frequency", frequency)
 		frappe.db.commit()
 
 	applied_twice = sum(1 for times in erp.applied.values() if times > 1)
 	report = {
 		"date": time.strftime("%Y-%m-%d"),
 		"machine": f"{os.cpu_count()} cores",
+		"sales_update_frequency": args.sales_update_frequency,
 		"runs": runs,
 		"erp_applied_twice": applied_twice,
 		"load_average_at_end": os.getloadavg(),

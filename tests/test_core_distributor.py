@@ -7,6 +7,7 @@ from dms_app.core.distributor import (
 	Problem,
 	WarehouseInfo,
 	check_warehouses,
+	distributor_series,
 	normalize_code,
 	sold_in,
 	warehouse_name_for,
@@ -94,3 +95,15 @@ def test_sold_in_territory_tree():
 	assert sold_in(frozenset({"West"}), PATH)  # Mumbai is under West
 	assert not sold_in(frozenset({"North"}), PATH)
 	assert not sold_in(frozenset({"West"}), ())  # a distributor without territory
+
+
+def test_distributor_series_puts_the_code_before_the_counter():
+	assert distributor_series("ACC-SINV-.YYYY.-", "D-NORTH-01") == "ACC-SINV-.YYYY.-D-NORTH-01-"
+	assert distributor_series("ACC-SINV-RET-.YYYY.-", "D1") == "ACC-SINV-RET-.YYYY.-D1-"
+	assert distributor_series("MAT-DN-.YYYY.", "D1") == "MAT-DN-.YYYY.D1-"
+	assert distributor_series("SINV", "D1") == "SINV-D1-"
+	# already the distributor's, or a series that places its own counter, or nothing to number from
+	assert distributor_series("ACC-SINV-.YYYY.-D1-", "D1") == "ACC-SINV-.YYYY.-D1-"
+	assert distributor_series("SINV-.#####.-X", "D1") is None
+	assert distributor_series("", "D1") is None
+	assert distributor_series(None, "D1") is None

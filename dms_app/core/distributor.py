@@ -91,3 +91,17 @@ def sold_in(item_territories: frozenset[str], territory_path: tuple[str, ...]) -
 	"""Whether an item limited to ``item_territories`` (empty: everywhere) may be sold in the territory
 	whose path (itself first, then its ancestors) is ``territory_path``."""
 	return not item_territories or bool(item_territories & set(territory_path))
+
+
+def distributor_series(series: str | None, code: str) -> str | None:
+	"""The naming series a distributor's own documents are numbered from: ``series`` with the distributor's
+	code before the counter (``ACC-SINV-.YYYY.-`` -> ``ACC-SINV-.YYYY.-D-NORTH-01-``, numbered
+	ACC-SINV-2026-D-NORTH-01-00001). Each distributor then has its own counter row, so two distributors'
+	invoices do not wait on one shared row. None when the series cannot take it: empty, or with its own
+	``#`` counter placement."""
+	if not series or "#" in series or not code:
+		return None
+	if series.endswith(f"{code}-"):
+		return series
+	separator = "" if series.endswith(("-", ".", "/")) else "-"
+	return f"{series}{separator}{code}-"

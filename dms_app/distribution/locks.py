@@ -5,6 +5,9 @@
    the row ``FOR UPDATE`` and inserts it when missing: two transactions numbering the first document of
    a series (a fresh site, every new year of a ``.YYYY.`` series) both take the gap lock, both try to
    insert, and MariaDB kills one of them (error 1213). With the row in place they queue on it instead.
+   A distributor's Sales Invoices and Delivery Notes are numbered from its own series (the code before
+   the counter: ACC-SINV-2026-D-NORTH-01-00001), so different distributors never share that row; a
+   Document Naming Rule set up on the site still wins, as Frappe applies it first.
 2. The distributor's own row is locked (``lock_distributor``) before the document is numbered and again
    before it is submitted: a distributor's invoices, orders, claims and uploads are then made one after
    the other, in the order they arrive, before any of them takes stock-ledger, Bin or series locks in
@@ -27,6 +30,8 @@ from contextlib import contextmanager
 
 import frappe
 from frappe.model.naming import NamingSeries
+
+from dms_app.core.distributor import distributor_series
 
 
 @contextmanager
@@ -68,10 +73,19 @@ def ensure_series(doc) -> None:
 		frappe.db.sql("insert ignore into `tabSeries` (`name`, `current`) values (%s, 0)", prefix)
 
 
+# Secondary sales come in volume from many distributors at once (uploads on several workers): numbered
+# from one shared series they would all queue on its counter row, which each invoice holds from its
+# naming to its commit. Each distributor's are numbered from its own series instead.
+NUMBERED_PER_DISTRIBUTOR = ("Sales Invoice", "Delivery Note")
+
+
 def before_insert(doc, method=None) -> None:
-	"""doc_events before_insert of a distributor's documents: series first, then the distributor."""
+	"""doc_events before_insert of a distributor's documents: the distributor's own series for its sales,
+	the series row first, then the distributor."""
 	if not doc.get("distributor"):
 		return
+	if doc.doctype in NUMBERED_PER_DISTRIBUTOR and doc.get("naming_series"):
+		doc.naming_series = distributor_series(doc.naming_series, doc.distributor) or doc.naming_series
 	ensure_series(doc)
 	lock_distributor(doc.distributor)
 

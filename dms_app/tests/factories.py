@@ -191,8 +191,8 @@ def receive_stock(item_code: str, warehouse: str, qty: float, rate: float = 100,
 
 def purge_distributor(code: str, items: tuple[str, ...] = ()) -> None:
 	"""Remove, and commit the removal of, a distributor that a test had to commit (because other database
-	connections had to see it): its sales and stock receipts with their ledger entries, uploads, item
-	mappings, retailers, warehouses and own customer, and the given ``items``.
+	connections had to see it): its sales and stock receipts with their ledger entries, outbox messages,
+	uploads, item mappings, retailers, warehouses and own customer, and the given ``items``.
 
 	Transactions are deleted, not cancelled: a cancellation would leave reversing entries, reposts and
 	comments behind. ERPNext deletes a deleted transaction's stock, GL and payment ledger entries with it
@@ -232,6 +232,16 @@ def purge_distributor(code: str, items: tuple[str, ...] = ()) -> None:
 	finally:
 		frappe.db.set_single_value("Accounts Settings", "delete_linked_ledger_entries", keep)
 	frappe.db.delete("Bin", {"warehouse": ["in", warehouses or [""]]})
+	# the outbox messages of its documents: left behind, they would stand for a later document that gets
+	# the same name (Frappe reuses the last number of a series when that document is deleted) and keep
+	# its messages from being written, as they share an idempotency key
+	messages = frappe.get_all("DMS Sync Message", filters={"distributor": code}, pluck="name")
+	if messages:
+		frappe.db.delete(
+			"Integration Request",
+			{"reference_doctype": "DMS Sync Message", "reference_docname": ["in", messages]},
+		)
+		frappe.db.delete("DMS Sync Message", {"name": ["in", messages]})
 	for doctype in ("DMS Upload", "DMS Item Mapping", "Customer"):
 		for name in frappe.get_all(doctype, filters={"distributor": code}, pluck="name"):
 			_delete(doctype, name)
