@@ -173,12 +173,15 @@ def _enqueue_shard(shard: int) -> None:
 
 
 def deliver_shard(shard: int) -> int:
-	"""Job: deliver the due streams of ``shard`` until none is left (or the budget is spent: the sweep
-	enqueues the rest). Returns how many messages were sent."""
+	"""Job: deliver the due streams of ``shard`` until none is left; when its time budget is spent first,
+	it hands the rest to a next job. Returns how many messages were sent."""
 	frappe.cache.delete(_waiting_key(shard))
 	frappe.db.commit()  # a snapshot from after the key was deleted: see the note above SHARDS
 	started, sent = time.monotonic(), 0
-	while time.monotonic() - started < SHARD_JOB_BUDGET:
+	while True:
+		if time.monotonic() - started > SHARD_JOB_BUDGET:
+			_enqueue_shard(shard)
+			break
 		streams = [stream for stream in due_streams() if shard_of(stream) == shard]
 		sent_now = sum(deliver_stream(stream) for stream in streams)
 		if not sent_now:  # nothing due, or all failed (due again later) or held by another worker

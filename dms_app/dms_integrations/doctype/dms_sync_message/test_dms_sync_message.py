@@ -235,6 +235,16 @@ class TestOutbox(FrappeTestCase):
 				outbox.drain(deadline_seconds=10)
 			self.assertEqual(frappe.db.get_value(outbox.DOCTYPE, message.name, "status"), "Sent")
 
+	def test_a_delivery_job_out_of_time_hands_its_shard_on(self):
+		handed = []
+		with (
+			patch.object(outbox, "SHARD_JOB_BUDGET", -1),
+			patch.object(outbox, "_enqueue_shard", handed.append),
+		):
+			with worker_commits_stay_in_the_test():
+				self.assertEqual(outbox.deliver_shard(3), 0)
+		self.assertEqual(handed, [3])
+
 	def test_notifications_by_whatsapp(self):
 		with FakeERP(token="wa-token") as provider:
 			configure("http://127.0.0.1:9/none", oem_sync_enabled=0)
