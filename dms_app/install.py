@@ -32,7 +32,12 @@ _APPROVER_RIGHTS = {
 	"Stock Entry": READ,
 	"Sales Invoice": READ,
 	"Customer": READ,
+	"Item": READ,
 }
+
+# The channel analytics reports link their rows and filters to these (Frappe's report runner refuses a
+# report whose link columns the user cannot read).
+_ANALYTICS_READS = {"Territory": READ, "Item Group": READ, "Brand": READ, "Customer Group": READ}
 
 # Rights our roles need on ERPNext doctypes (added as Custom DocPerm rows, never removed by migrate).
 # Row-level scope for portal users comes from User Permissions and dms_app.permissions.
@@ -59,9 +64,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 		"Delivery Note": READ,
 		"Sales Invoice": SUBMIT,
 		"Customer": EDIT,
+		**_ANALYTICS_READS,
 	},
-	"Regional Sales Manager": _APPROVER_RIGHTS,
-	"Area Sales Manager": _APPROVER_RIGHTS,
+	"Regional Sales Manager": {**_APPROVER_RIGHTS, **_ANALYTICS_READS},
+	"Area Sales Manager": {**_APPROVER_RIGHTS, **_ANALYTICS_READS},
 	"DMS Integration": {
 		"Warehouse": READ,
 		"Bin": READ,

@@ -1,0 +1,25 @@
+frappe.query_reports["Secondary Sales Analytics"] = {
+	filters: [
+		{ fieldname: "company", label: __("Company"), fieldtype: "Link", options: "Company",
+			default: frappe.defaults.get_user_default("Company") },
+		{ fieldname: "from_date", label: __("From Date"), fieldtype: "Date", reqd: 1,
+			default: frappe.datetime.add_months(frappe.datetime.get_today(), -3) },
+		{ fieldname: "to_date", label: __("To Date"), fieldtype: "Date", reqd: 1,
+			default: frappe.datetime.get_today() },
+		{ fieldname: "range", label: __("Range"), fieldtype: "Select", default: "Monthly",
+			options: ["Weekly", "Monthly", "Quarterly"].map((v) => ({ value: v, label: __(v) })) },
+		{ fieldname: "group_by", label: __("Group By"), fieldtype: "Select", default: "Territory",
+			options: ["Territory", "Distributor", "Item Group", "Brand", "Item", "Retailer"]
+				.map((v) => ({ value: v, label: __(v) })) },
+		{ fieldname: "value_quantity", label: __("Value or Quantity"), fieldtype: "Select", default: "Value",
+			options: [{ value: "Value", label: __("Value") }, { value: "Quantity", label: __("Quantity") }] },
+		{ fieldname: "territory", label: __("Territory"), fieldtype: "Link", options: "Territory" },
+		{ fieldname: "distributor", label: __("Distributor"), fieldtype: "Link", options: "Distributor" },
+		{ fieldname: "item_group", label: __("Item Group"), fieldtype: "Link", options: "Item Group" },
+		{ fieldname: "brand", label: __("Brand"), fieldtype: "Link", options: "Brand" },
+		{ fieldname: "item_code", label: __("Item"), fieldtype: "Link", options: "Item" },
+		{ fieldname: "customer_group", label: __("Retailer Group"), fieldtype: "Link", options: "Customer Group" },
+		{ fieldname: "outlet_type", label: __("Outlet Type"), fieldtype: "Select",
+			options: ["", "General Trade", "Modern Trade", "Pharmacy", "Wholesale", "HoReCa", "Other"] },
+	],
+};

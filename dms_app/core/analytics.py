@@ -1,0 +1,188 @@
+"""Pure maths behind the channel analytics reports: period buckets, comparison windows, growth, pivots
+and the channel stock balance. No frappe here; dms_app.analytics feeds it rows.
+
+Periods are calendar periods (ISO weeks from Monday, months, quarters) clipped to the report's range,
+so the first and last columns may be part periods; their labels say so by their dates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+WEEKLY, MONTHLY, QUARTERLY = "Weekly", "Monthly", "Quarterly"
+RANGES = (WEEKLY, MONTHLY, QUARTERLY)
+MAX_PERIODS = 120  # columns one report shows; more is a range the user did not mean
+
+
+@dataclass(frozen=True)
+class Period:
+	key: str  # a column fieldname: stable, no spaces
+	label: str
+	start: date
+	end: date
+
+
+def _month_start(day: date) -> date:
+	return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+	return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def periods(from_date: date, to_date: date, range_: str) -> list[Period]:
+	"""The calendar periods that cover [from_date, to_date], each clipped to it, oldest first."""
+	if range_ not in RANGES:
+		raise ValueError(f"range must be one of {', '.join(RANGES)}, not {range_!r}")
+	if to_date < from_date:
+		raise ValueError("the end date is before the start date")
+	out: list[Period] = []
+	start = from_date
+	while start <= to_date:
+		if range_ == WEEKLY:
+			natural_start = start - timedelta(days=start.weekday())
+			following = natural_start + timedelta(days=7)
+			year, week, _ = natural_start.isocalendar()
+			key, label = f"w{year}_{week:02d}", f"{year} W{week:02d}"
+		elif range_ == MONTHLY:
+			natural_start = _month_start(start)
+			following = _next_month(start)
+			key, label = f"m{start.year}_{start.month:02d}", natural_start.strftime("%b %Y")
+		else:
+			quarter = (start.month - 1) // 3
+			natural_start = date(start.year, quarter * 3 + 1, 1)
+			following = _next_month(_next_month(_next_month(natural_start)))
+			key, label = f"q{start.year}_{quarter + 1}", f"Q{quarter + 1} {start.year}"
+		end = min(following - timedelta(days=1), to_date)
+		out.append(Period(key, label, start, end))
+		start = end + timedelta(days=1)
+		if len(out) > MAX_PERIODS:
+			raise ValueError(
+				f"more than {MAX_PERIODS} {range_.lower()} periods: choose a longer range or fewer dates"
+			)
+	return out
+
+
+def previous_window(from_date: date, to_date: date) -> tuple[date, date]:
+	"""The window of equal length just before [from_date, to_date]."""
+	days = (to_date - from_date).days + 1
+	return from_date - timedelta(days=days), from_date - timedelta(days=1)
+
+
+def _year_earlier(day: date) -> date:
+	try:
+		return day.replace(year=day.year - 1)
+	except ValueError:  # 29 February
+		return day.replace(year=day.year - 1, day=28)
+
+
+def last_year_window(from_date: date, to_date: date) -> tuple[date, date]:
+	"""The same dates a year earlier (29 February becomes the 28th)."""
+	return _year_earlier(from_date), _year_earlier(to_date)
+
+
+def growth(current: float, base: float) -> float | None:
+	"""Growth of ``current`` over ``base`` in per cent; None when there is no base to grow from."""
+	if not base:
+		return None
+	return round((current - base) / abs(base) * 100, 2)
+
+
+def period_of(day: date, buckets: list[Period]) -> Period | None:
+	"""The bucket holding ``day`` (buckets are contiguous and sorted), or None outside them all."""
+	lo, hi = 0, len(buckets) - 1
+	while lo <= hi:
+		mid = (lo + hi) // 2
+		if day < buckets[mid].start:
+			hi = mid - 1
+		elif day > buckets[mid].end:
+			lo = mid + 1
+		else:
+			return buckets[mid]
+	return None
+
+
+@dataclass
+class PivotRow:
+	group: str
+	by_period: dict[str, float]
+	total: float = 0.0
+	previous: float = 0.0
+	last_year: float = 0.0
+
+
+def pivot(
+	current: Iterable[tuple[str, date, float]],
+	buckets: list[Period],
+	previous: Iterable[tuple[str, float]] = (),
+	last_year: Iterable[tuple[str, float]] = (),
+) -> list[PivotRow]:
+	"""Rows of (group, date, amount) summed by group and period, with each group's totals in the
+	previous window and a year earlier beside them. Sorted by total, largest first, then by group."""
+	rows: dict[str, PivotRow] = {}
+
+	def row(group: str) -> PivotRow:
+		if group not in rows:
+			rows[group] = PivotRow(group, {b.key: 0.0 for b in buckets})
+		return rows[group]
+
+	for group, day, amount in current:
+		bucket = period_of(day, buckets)
+		if bucket is None:
+			continue
+		r = row(group)
+		r.by_period[bucket.key] += amount
+		r.total += amount
+	for group, amount in previous:
+		row(group).previous += amount
+	for group, amount in last_year:
+		row(group).last_year += amount
+	return sorted(rows.values(), key=lambda r: (-r.total, r.group))
+
+
+@dataclass
+class ChannelBalance:
+	opening: float = 0.0
+	received: float = 0.0  # primary: stock entries into the distributor's warehouses, net of transfers
+	sold: float = 0.0  # secondary: leaving on invoices and delivery notes (a positive number)
+	returned: float = 0.0  # coming back on credit notes and delivery returns
+	adjusted: float = 0.0  # anything else: reconciliations, write-offs
+
+	@property
+	def closing(self) -> float:
+		return self.opening + self.received - self.sold + self.returned + self.adjusted
+
+	@property
+	def net_sold(self) -> float:
+		return self.sold - self.returned
+
+	@property
+	def build_up(self) -> float:
+		"""How much the channel stock grew in the period: bought in beyond what was sold on."""
+		return self.closing - self.opening
+
+
+SELLING_VOUCHERS = frozenset({"Sales Invoice", "Delivery Note", "POS Invoice"})
+PRIMARY_VOUCHERS = frozenset({"Stock Entry"})
+
+
+def classify_movement(balance: ChannelBalance, voucher_type: str, qty: float) -> None:
+	"""Add one stock ledger movement (signed quantity) inside the period to the balance."""
+	if voucher_type in SELLING_VOUCHERS:
+		if qty < 0:
+			balance.sold -= qty
+		else:
+			balance.returned += qty
+	elif voucher_type in PRIMARY_VOUCHERS:
+		balance.received += qty
+	else:
+		balance.adjusted += qty
+
+
+def days_of_cover(stock: float, sold: float, days: int) -> float | None:
+	"""Days the stock lasts at the rate ``sold`` over ``days``; None when nothing sold (no rate)."""
+	if sold <= 0 or days <= 0:
+		return None
+	return round(stock / (sold / days), 1)
