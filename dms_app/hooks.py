@@ -32,6 +32,7 @@ permission_query_conditions = {
 	"DMS Item Mapping": "dms_app.permissions.distributor_query_conditions",
 	"DMS Scheme Claim": "dms_app.permissions.distributor_query_conditions",
 	"DMS Scheme Ledger Entry": "dms_app.permissions.distributor_query_conditions",
+	"DMS Channel Alert": "dms_app.channel_analytics.alerts.query_conditions",
 	"Customer": "dms_app.permissions.customer_query_conditions",
 	"*": "dms_app.permissions.child_query_conditions",
 }
@@ -46,6 +47,7 @@ has_permission = {
 	"DMS Item Mapping": "dms_app.permissions.has_distributor_permission",
 	"DMS Scheme Claim": "dms_app.permissions.has_distributor_permission",
 	"DMS Scheme Ledger Entry": "dms_app.permissions.has_distributor_permission",
+	"DMS Channel Alert": "dms_app.channel_analytics.alerts.has_permission",
 	"Customer": "dms_app.permissions.has_customer_permission",
 }
 
@@ -164,7 +166,7 @@ dms_secondary_sale_validate = ["dms_app.schemes.engine.apply_to_sale"]
 # ---------------
 scheduler_events = {
 	"hourly": ["dms_app.primary_sales.sla.remind_and_escalate"],
-	"daily": ["dms_app.schemes.period.settle_periods"],
+	"daily": ["dms_app.schemes.period.settle_periods", "dms_app.channel_analytics.alerts.run_daily"],
 	"cron": {"* * * * *": ["dms_app.dms_integrations.outbox.sweep"]},
 }
 

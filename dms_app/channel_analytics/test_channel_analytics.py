@@ -21,8 +21,6 @@ The channel (dates fixed, so the windows are too; fiscal years are made when mis
     2026-11-26  N sells   7 SOAP, then cancels the invoice (counts nowhere)
 """
 
-from datetime import date
-
 import frappe
 from frappe.desk.query_report import run
 from frappe.tests.utils import FrappeTestCase
@@ -30,100 +28,20 @@ from frappe.tests.utils import FrappeTestCase
 from dms_app.primary_sales.dispatch import transit_warehouse
 from dms_app.tests.factories import (
 	company,
+	ensure_fiscal_year,
 	make_distributor,
 	make_item,
 	make_retailer,
+	make_territory_manager,
+	make_tree_node,
 	make_user,
 	receive_stock,
+	sale_on,
 )
 
 SALES = "Secondary Sales Analytics"
 STOCK = "Sell-in vs Sell-out"
 NOVEMBER = {"from_date": "2026-11-01", "to_date": "2026-11-30"}
-
-
-def ensure_fiscal_year(year: int) -> None:
-	if frappe.db.get_value(
-		"Fiscal Year",
-		{"year_start_date": ["<=", date(year, 6, 30)], "year_end_date": [">=", date(year, 6, 30)]},
-	):
-		return
-	fy = frappe.get_doc(
-		{
-			"doctype": "Fiscal Year",
-			"year": f"CA {year}",
-			"year_start_date": date(year, 1, 1),
-			"year_end_date": date(year, 12, 31),
-		}
-	)
-	fy.append("companies", {"company": company()})
-	fy.insert(ignore_permissions=True)
-
-
-def tree_node(doctype: str, name: str, parent: str, is_group: int = 0, **fields) -> str:
-	if not frappe.db.exists(doctype, name):
-		field = frappe.scrub(doctype)
-		frappe.get_doc(
-			{
-				"doctype": doctype,
-				f"{field}_name": name,
-				f"parent_{field}": parent,
-				"is_group": is_group,
-				**fields,
-			}
-		).insert(ignore_permissions=True)
-	return name
-
-
-def sale(distributor, retailer, lines, posting_date, **fields):
-	doc = frappe.get_doc(
-		{
-			"doctype": "Sales Invoice",
-			"company": distributor.company,
-			"customer": retailer,
-			"distributor": distributor.name,
-			"posting_date": posting_date,
-			"set_posting_time": 1,
-			"due_date": posting_date,
-			"items": [
-				{"item_code": code, "qty": qty, "rate": rate, "warehouse": distributor.warehouse}
-				for code, qty, rate in lines
-			],
-			**fields,
-		}
-	)
-	doc.insert(ignore_permissions=True)
-	doc.submit()
-	return doc
-
-
-def manager(email: str, territory: str | None = None) -> str:
-	"""A Regional Sales Manager, made the Territory Manager of ``territory`` through ERPNext's own chain:
-	Territory.territory_manager -> Sales Person.employee -> Employee.user_id."""
-	user = make_user(email, roles=("Regional Sales Manager",))
-	frappe.db.set_value("User", user, "user_type", "System User")
-	if territory:
-		employee = frappe.get_doc(
-			{
-				"doctype": "Employee",
-				"first_name": email.split("@")[0],
-				"gender": frappe.db.get_value("Gender", {}) or "Male",
-				"date_of_birth": "1990-01-01",
-				"date_of_joining": "2020-01-01",
-				"company": company(),
-				"user_id": user,
-			}
-		).insert(ignore_permissions=True)
-		person = frappe.get_doc(
-			{
-				"doctype": "Sales Person",
-				"sales_person_name": f"{email} person",
-				"parent_sales_person": frappe.db.get_value("Sales Person", {"is_group": 1}),
-				"employee": employee.name,
-			}
-		).insert(ignore_permissions=True)
-		frappe.db.set_value("Territory", territory, "territory_manager", person.name)
-	return user
 
 
 class TestChannelAnalytics(FrappeTestCase):
@@ -135,15 +53,15 @@ class TestChannelAnalytics(FrappeTestCase):
 		root_territory = frappe.db.get_value(
 			"Territory", {"is_group": 1, "parent_territory": ["in", ("", None)]}
 		)
-		tree_node("Territory", "CA Zone", root_territory, is_group=1)
-		tree_node("Territory", "CA North", "CA Zone", is_group=1)
-		tree_node("Territory", "CA Area 1", "CA North")
-		tree_node("Territory", "CA South", "CA Zone")
+		make_tree_node("Territory", "CA Zone", root_territory, is_group=1)
+		make_tree_node("Territory", "CA North", "CA Zone", is_group=1)
+		make_tree_node("Territory", "CA Area 1", "CA North")
+		make_tree_node("Territory", "CA South", "CA Zone")
 		root_group = frappe.db.get_value(
 			"Item Group", {"is_group": 1, "parent_item_group": ["in", ("", None)]}
 		)
-		tree_node("Item Group", "CA Personal Care", root_group, is_group=1)
-		tree_node("Item Group", "CA Soaps", "CA Personal Care")
+		make_tree_node("Item Group", "CA Personal Care", root_group, is_group=1)
+		make_tree_node("Item Group", "CA Soaps", "CA Personal Care")
 		if not frappe.db.exists("Brand", "CA Brand"):
 			frappe.get_doc({"doctype": "Brand", "brand": "CA Brand"}).insert(ignore_permissions=True)
 		cls.soap = make_item("CA-SOAP", item_group="CA Soaps", brand="CA Brand")
@@ -162,8 +80,8 @@ class TestChannelAnalytics(FrappeTestCase):
 		receive_stock(soap, n.warehouse, 100, rate=6, posting_date="2025-10-01")
 		receive_stock(oil, n.warehouse, 50, rate=12, posting_date="2025-10-01")
 		receive_stock(soap, s.warehouse, 100, rate=6, posting_date="2025-10-01")
-		sale(n, cls.r1, [(soap, 5, 10)], "2025-11-10")
-		sale(n, cls.r1, [(soap, 10, 10)], "2026-10-15")
+		sale_on(n, cls.r1, [(soap, 5, 10)], "2025-11-10")
+		sale_on(n, cls.r1, [(soap, 10, 10)], "2026-10-15")
 		receive_stock(soap, n.warehouse, 30, rate=6, posting_date="2026-11-02")
 		move = frappe.get_doc(
 			{
@@ -178,15 +96,15 @@ class TestChannelAnalytics(FrappeTestCase):
 			}
 		).insert(ignore_permissions=True)
 		move.submit()
-		invoice = sale(n, cls.r1, [(soap, 20, 10), (oil, 2, 20)], "2026-11-05")
-		sale(n, cls.r1, [(soap, -4, 10)], "2026-11-20", is_return=1, return_against=invoice.name)
-		sale(s, cls.r2, [(soap, 3, 10)], "2026-11-25")
-		sale(n, cls.r1, [(soap, 7, 10)], "2026-11-26").cancel()
+		invoice = sale_on(n, cls.r1, [(soap, 20, 10), (oil, 2, 20)], "2026-11-05")
+		sale_on(n, cls.r1, [(soap, -4, 10)], "2026-11-20", is_return=1, return_against=invoice.name)
+		sale_on(s, cls.r2, [(soap, 3, 10)], "2026-11-25")
+		sale_on(n, cls.r1, [(soap, 7, 10)], "2026-11-26").cancel()
 
 		cls.dms_manager = make_user("ca-dms-manager@dms.test", roles=("DMS Manager",))
 		frappe.db.set_value("User", cls.dms_manager, "user_type", "System User")
-		cls.north_manager = manager("ca-north-rsm@dms.test", territory="CA North")
-		cls.lost_manager = manager("ca-no-territory-rsm@dms.test")
+		cls.north_manager = make_territory_manager("ca-north-rsm@dms.test", territory="CA North")
+		cls.lost_manager = make_territory_manager("ca-no-territory-rsm@dms.test")
 
 	def report(self, name, user=None, **filters):
 		frappe.set_user(user or self.dms_manager)

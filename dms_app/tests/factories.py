@@ -4,6 +4,8 @@ Tests build the records they need through these helpers and never rely on ERPNex
 Factories are get-or-create, so a test site can run the suite again and again.
 """
 
+from datetime import date
+
 import frappe
 from frappe.utils import add_days, now_datetime, nowdate
 
@@ -458,3 +460,91 @@ def make_portal_dataset(prefix: str) -> frappe._dict:
 		data[key] = frappe.get_doc("Distributor", dist.name)
 		data[f"{key}_user"] = user
 	return data
+
+
+def ensure_fiscal_year(year: int) -> None:
+	"""A fiscal year covering ``year`` for the test company (tests with fixed dates need one)."""
+	if frappe.db.get_value(
+		"Fiscal Year",
+		{"year_start_date": ["<=", date(year, 6, 30)], "year_end_date": [">=", date(year, 6, 30)]},
+	):
+		return
+	fy = frappe.get_doc(
+		{
+			"doctype": "Fiscal Year",
+			"year": f"CA {year}",
+			"year_start_date": date(year, 1, 1),
+			"year_end_date": date(year, 12, 31),
+		}
+	)
+	fy.append("companies", {"company": company()})
+	fy.insert(ignore_permissions=True)
+
+
+def make_tree_node(doctype: str, name: str, parent: str, is_group: int = 0, **fields) -> str:
+	"""A Territory, Item Group, Customer Group ... named ``name`` under ``parent``."""
+	if not frappe.db.exists(doctype, name):
+		field = frappe.scrub(doctype)
+		frappe.get_doc(
+			{
+				"doctype": doctype,
+				f"{field}_name": name,
+				f"parent_{field}": parent,
+				"is_group": is_group,
+				**fields,
+			}
+		).insert(ignore_permissions=True)
+	return name
+
+
+def sale_on(distributor, retailer: str, lines, posting_date, **fields):
+	"""A submitted Sales Invoice of ``distributor`` dated ``posting_date``, with (item_code, qty, rate) lines
+	(a negative qty with is_return=1 and return_against makes a credit note)."""
+	doc = frappe.get_doc(
+		{
+			"doctype": "Sales Invoice",
+			"company": distributor.company,
+			"customer": retailer,
+			"distributor": distributor.name,
+			"posting_date": posting_date,
+			"set_posting_time": 1,
+			"due_date": posting_date,
+			"items": [
+				{"item_code": code, "qty": qty, "rate": rate, "warehouse": distributor.warehouse}
+				for code, qty, rate in lines
+			],
+			**fields,
+		}
+	)
+	doc.insert(ignore_permissions=True)
+	doc.submit()
+	return doc
+
+
+def make_territory_manager(email: str, territory: str | None = None) -> str:
+	"""A Regional Sales Manager, made the Territory Manager of ``territory`` through ERPNext's own chain:
+	Territory.territory_manager -> Sales Person.employee -> Employee.user_id."""
+	user = make_user(email, roles=("Regional Sales Manager",))
+	frappe.db.set_value("User", user, "user_type", "System User")
+	if territory:
+		employee = frappe.get_doc(
+			{
+				"doctype": "Employee",
+				"first_name": email.split("@")[0],
+				"gender": frappe.db.get_value("Gender", {}) or "Male",
+				"date_of_birth": "1990-01-01",
+				"date_of_joining": "2020-01-01",
+				"company": company(),
+				"user_id": user,
+			}
+		).insert(ignore_permissions=True)
+		person = frappe.get_doc(
+			{
+				"doctype": "Sales Person",
+				"sales_person_name": f"{email} person",
+				"parent_sales_person": frappe.db.get_value("Sales Person", {"is_group": 1}),
+				"employee": employee.name,
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.set_value("Territory", territory, "territory_manager", person.name)
+	return user

@@ -14,23 +14,13 @@ distributors' warehouses (In Transit included, so goods dispatched but not yet r
 Cancelled documents do not count (their ledger rows are marked cancelled). Rows are limited to the
 distributors the user may see (dms_app.channel_analytics.scope); the territory filter is the distributor's."""
 
-from datetime import datetime, time
-
 import frappe
 from frappe import _
-from frappe.query_builder import Case
-from frappe.query_builder.functions import Sum
-from frappe.utils import add_months, flt, getdate, nowdate
+from frappe.utils import add_months, getdate, nowdate
 
-from dms_app.channel_analytics.scope import (
-	distributors_in,
-	no_scope_message,
-	tree_filter,
-	visible_distributors,
-)
+from dms_app.channel_analytics.ledger import ChannelLedger
+from dms_app.channel_analytics.scope import no_scope_message
 from dms_app.core import analytics
-
-FIGURES = ("opening", "received", "sold", "returned", "adjusted", "closing", "build_up")
 
 
 def execute(filters=None):
@@ -72,79 +62,6 @@ def execute(filters=None):
 			}
 		)
 	return columns(), data, None, chart(balances)
-
-
-class ChannelLedger:
-	def __init__(self, filters):
-		self.sle = frappe.qb.DocType("Stock Ledger Entry")
-		self.warehouse = frappe.qb.DocType("Warehouse")
-		self.item = frappe.qb.DocType("Item")
-		self.conditions = self._conditions(filters)
-
-	def _conditions(self, filters):
-		sle, warehouse, item = self.sle, self.warehouse, self.item
-		condition = (
-			(sle.is_cancelled == 0) & warehouse.distributor.isnotnull() & (warehouse.distributor != "")
-		)
-		scope = visible_distributors()
-		self.nothing_visible = scope == []
-		if scope:
-			condition &= warehouse.distributor.isin(scope)
-		territories = tree_filter("Territory", filters.get("territory"))
-		if territories is not None:
-			condition &= warehouse.distributor.isin(distributors_in(territories) or [""])
-		if filters.get("company"):
-			condition &= sle.company == filters.company
-		if filters.get("distributor"):
-			condition &= warehouse.distributor == filters.distributor
-		if filters.get("item_code"):
-			condition &= sle.item_code == filters.item_code
-		if filters.get("brand"):
-			condition &= item.brand == filters.brand
-		groups = tree_filter("Item Group", filters.get("item_group"))
-		if groups is not None:
-			condition &= item.item_group.isin(groups)
-		return condition
-
-	def _query(self):
-		return (
-			frappe.qb.from_(self.sle)
-			.join(self.warehouse)
-			.on(self.warehouse.name == self.sle.warehouse)
-			.join(self.item)
-			.on(self.item.name == self.sle.item_code)
-			.where(self.conditions)
-		)
-
-	def balances(self, from_date, to_date) -> dict[tuple[str, str], analytics.ChannelBalance]:
-		sle, distributor = self.sle, self.warehouse.distributor
-		start = datetime.combine(from_date, time.min)
-		end = datetime.combine(to_date, time.max)
-		balances: dict[tuple[str, str], analytics.ChannelBalance] = {}
-
-		def balance(key):
-			return balances.setdefault(key, analytics.ChannelBalance())
-
-		opening = (
-			self._query()
-			.select(distributor, sle.item_code, Sum(sle.actual_qty))
-			.where(sle.posting_datetime < start)
-			.groupby(distributor, sle.item_code)
-			.run()
-		)
-		for dist, item_code, qty in opening:
-			balance((dist, item_code)).opening = flt(qty)
-		outgoing = Case().when(sle.actual_qty < 0, 1).else_(0)
-		moves = (
-			self._query()
-			.select(distributor, sle.item_code, sle.voucher_type, Sum(sle.actual_qty))
-			.where(sle.posting_datetime[start:end])
-			.groupby(distributor, sle.item_code, sle.voucher_type, outgoing)
-			.run()
-		)
-		for dist, item_code, voucher_type, qty in moves:
-			analytics.classify_movement(balance((dist, item_code)), voucher_type, flt(qty))
-		return {key: b for key, b in balances.items() if any(getattr(b, f) for f in FIGURES)}
 
 
 def columns() -> list[dict]:
