@@ -1,0 +1,104 @@
+# Copyright (c) 2026, dms_app contributors
+# License: MIT. See license.txt
+"""The DMS workspace's number cards and sell-in vs sell-out chart, for a Regional Sales Manager who
+manages distributor A's territory only, on the portal dataset (dms_app.tests.factories.make_portal_dataset:
+this month A's approved order of 4 SOAP at 100 and its sale of 3 SOAP at 100; B's sale of 2 OIL at 200;
+one draft order each, which is not waiting for approval)."""
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import flt
+
+from dms_app.channel_analytics import dashboard
+from dms_app.channel_analytics.alerts import DOCTYPE as ALERT
+from dms_app.tests.factories import (
+	as_user,
+	make_portal_dataset,
+	make_territory_manager,
+	make_tree_node,
+	make_user,
+)
+
+CARDS = (
+	"sell_in_this_month",
+	"sell_out_this_month",
+	"channel_stock_value",
+	"days_of_cover",
+	"orders_waiting",
+	"open_alerts",
+	"claims_waiting",
+)
+
+
+class TestDashboard(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.d = make_portal_dataset("T-DSH")
+		root = frappe.db.get_value("Territory", {"is_group": 1, "parent_territory": ["in", ("", None)]})
+		make_tree_node("Territory", "T-DSH East", root)
+		frappe.db.set_value("Distributor", cls.d.a.name, "territory", "T-DSH East")
+		cls.manager = make_territory_manager("t-dsh-rsm@dms.test", territory="T-DSH East")
+		cls.lost = make_territory_manager("t-dsh-lost@dms.test")
+		cls.dms_manager = make_user("t-dsh-dms@dms.test", roles=("DMS Manager",))
+		for dist in (cls.d.a.name, cls.d.b.name):
+			frappe.get_doc(
+				{
+					"doctype": ALERT,
+					"rule": "Dead Stock",
+					"finding_key": f"test|{dist}",
+					"distributor": dist,
+					"message": "planted",
+				}
+			).insert(ignore_permissions=True)
+
+	def cards(self, user):
+		return {name: as_user(user, getattr(dashboard, name))["value"] for name in CARDS}
+
+	def test_a_managers_cards_count_their_territories_distributors_only(self):
+		cards = self.cards(self.manager)
+		a_warehouses = frappe.get_all("Warehouse", {"distributor": self.d.a.name}, pluck="name")
+		stock = sum(
+			flt(v) for v in frappe.get_all("Bin", {"warehouse": ["in", a_warehouses]}, pluck="stock_value")
+		)
+		self.assertEqual(cards["sell_in_this_month"], 400.0)
+		self.assertEqual(cards["sell_out_this_month"], 300.0)
+		self.assertAlmostEqual(cards["channel_stock_value"], stock)
+		# 3 SOAP left at a valuation of 60: 180 of cost in 30 days
+		self.assertAlmostEqual(cards["days_of_cover"], round(stock / (180 / 30), 1))
+		self.assertEqual((cards["orders_waiting"], cards["open_alerts"], cards["claims_waiting"]), (0, 1, 0))
+
+	def test_oem_staff_see_every_distributor_and_a_manager_of_nothing_sees_zeros(self):
+		everyone = self.cards(self.dms_manager)
+		self.assertGreaterEqual(everyone["sell_out_this_month"], 700.0)  # A's 300 and B's 400, at least
+		self.assertGreaterEqual(everyone["open_alerts"], 2)
+		self.assertEqual(set(self.cards(self.lost).values()), {0})
+
+	def test_the_trend_chart_is_scoped_too(self):
+		chart = as_user(self.manager, dashboard.sell_in_vs_sell_out)
+		self.assertEqual(len(chart["labels"]), dashboard.TREND_MONTHS)
+		sell_in, sell_out = (d["values"] for d in chart["datasets"])
+		self.assertEqual((sell_in[-1], sell_out[-1]), (400.0, 300.0))
+
+	def test_the_workspace_and_its_cards_and_charts_are_installed(self):
+		workspace = frappe.get_doc("Workspace", "DMS")
+		self.assertEqual(
+			{c.number_card_name for c in workspace.number_cards},
+			{
+				"DMS Sell-in This Month",
+				"DMS Sell-out This Month",
+				"DMS Channel Stock Value",
+				"DMS Days of Cover",
+				"DMS Orders Waiting for Approval",
+				"DMS Open Channel Alerts",
+				"DMS Claims Waiting",
+			},
+		)
+		for card in workspace.number_cards:
+			method = frappe.db.get_value("Number Card", card.number_card_name, "method")
+			self.assertIn(method.rsplit(".", 1)[1], CARDS)
+		for chart in workspace.charts:
+			self.assertTrue(frappe.db.exists("Dashboard Chart", chart.chart_name))
+		self.assertTrue(
+			as_user(self.manager, frappe.has_permission, "Number Card", "read", "DMS Sell-out This Month")
+		)
