@@ -120,3 +120,26 @@ def test_days_of_cover():
 	assert a.days_of_cover(60, 30, 30) == 60.0
 	assert a.days_of_cover(60, 0, 30) is None
 	assert a.days_of_cover(0, 10, 30) == 0.0
+
+
+def test_stock_positions_roll_up_by_any_key():
+	positions = {
+		("D1", "SOAP"): a.StockPosition(
+			on_hand=10, in_transit=5, value=90, sold_recent=30, oldest_days=40, near_expiry=2
+		),
+		("D1", "OIL"): a.StockPosition(on_hand=4, value=48, sold_recent=0, oldest_days=None, expired=1),
+		("D2", "SOAP"): a.StockPosition(on_hand=6, value=36, sold_recent=6, oldest_days=100),
+	}
+	by_distributor = a.roll_up(positions, lambda k: k[0])
+	d1 = by_distributor["D1"]
+	assert (d1.qty, d1.value, d1.sold_recent, d1.oldest_days, d1.near_expiry, d1.expired) == (
+		19,
+		138,
+		30,
+		40,
+		2,
+		1,
+	)
+	by_item = a.roll_up(positions, lambda k: k[1])
+	assert (by_item["SOAP"].qty, by_item["SOAP"].oldest_days) == (21, 100)
+	assert a.days_of_cover(by_item["SOAP"].qty, by_item["SOAP"].sold_recent, 30) == 17.5

@@ -6,6 +6,7 @@ this month A's approved order of 4 SOAP at 100 and its sale of 3 SOAP at 100; B'
 one draft order each, which is not waiting for approval)."""
 
 import frappe
+from frappe.desk.query_report import run
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import flt
 
@@ -18,6 +19,11 @@ from dms_app.tests.factories import (
 	make_tree_node,
 	make_user,
 )
+
+
+def run_report(name: str, user: str, **filters) -> list[dict]:
+	return as_user(user, run, name, filters)["result"]
+
 
 CARDS = (
 	"sell_in_this_month",
@@ -79,6 +85,30 @@ class TestDashboard(FrappeTestCase):
 		self.assertEqual(len(chart["labels"]), dashboard.TREND_MONTHS)
 		sell_in, sell_out = (d["values"] for d in chart["datasets"])
 		self.assertEqual((sell_in[-1], sell_out[-1]), (400.0, 300.0))
+
+	def test_channel_stock_today_with_transit_cover_age_and_expiry(self):
+		d = self.d
+		soap, tea, oil = d.item_codes
+		rows = {
+			(r["distributor"], r["item_code"]): r
+			for r in run_report("Channel Stock", self.manager, group_by="Distributor and SKU")
+		}
+		self.assertEqual(set(rows), {(d.a.name, soap), (d.a.name, tea)})
+		s = rows[(d.a.name, soap)]
+		# 10 old + 5 today + 4 through the order (dispatched, then received out of transit) - 3 sold
+		self.assertEqual((s["on_hand"], s["in_transit"], s["qty"], s["sold_recent"]), (16.0, 0.0, 16.0, 3.0))
+		self.assertEqual(s["days_of_cover"], 160.0)
+		self.assertEqual(s["oldest_days"], (d.today - d.old).days)  # first in, first out: the old 10 remain
+		t = rows[(d.a.name, tea)]
+		self.assertEqual(
+			(t["qty"], t["near_expiry"], t["expired"], t["days_of_cover"]), (8.0, 8.0, 0.0, None)
+		)
+		[by_distributor] = run_report("Channel Stock", self.manager, group_by="Distributor")
+		self.assertEqual((by_distributor["group"], by_distributor["qty"]), (d.a.name, 24.0))
+		self.assertAlmostEqual(by_distributor["value"], s["value"] + t["value"])
+		[b] = run_report("Channel Stock", self.dms_manager, distributor=d.b.name)
+		self.assertEqual((b["item_code"], b["qty"], b["sold_recent"]), (oil, 5.0, 2.0))
+		self.assertEqual(run_report("Channel Stock", self.lost), [])
 
 	def test_the_workspace_and_its_cards_and_charts_are_installed(self):
 		workspace = frappe.get_doc("Workspace", "DMS")

@@ -186,3 +186,38 @@ def days_of_cover(stock: float, sold: float, days: int) -> float | None:
 	if sold <= 0 or days <= 0:
 		return None
 	return round(stock / (sold / days), 1)
+
+
+@dataclass
+class StockPosition:
+	"""Channel stock of one row of the Channel Stock report (a distributor and SKU, or a roll-up)."""
+
+	on_hand: float = 0.0  # in the distributor's own warehouses
+	in_transit: float = 0.0  # dispatched by the OEM, not yet received
+	value: float = 0.0
+	sold_recent: float = 0.0  # net sell-out over the cover window, stock units
+	oldest_days: int | None = None  # age of the oldest stock on hand (first in, first out)
+	near_expiry: float = 0.0
+	expired: float = 0.0
+
+	@property
+	def qty(self) -> float:
+		return self.on_hand + self.in_transit
+
+	def add(self, other: StockPosition) -> None:
+		self.on_hand += other.on_hand
+		self.in_transit += other.in_transit
+		self.value += other.value
+		self.sold_recent += other.sold_recent
+		self.near_expiry += other.near_expiry
+		self.expired += other.expired
+		if other.oldest_days is not None:
+			self.oldest_days = max(self.oldest_days or 0, other.oldest_days)
+
+
+def roll_up(positions: dict[tuple, StockPosition], key) -> dict:
+	"""Positions summed by ``key(position key)``: quantities and values add, the oldest age is kept."""
+	out: dict = {}
+	for k, position in positions.items():
+		out.setdefault(key(k), StockPosition()).add(position)
+	return out

@@ -35,10 +35,12 @@ def stock_lines(distributor: str, today: date | None = None) -> list[portal.Stoc
 	)
 	for b in bins:
 		b.item_name = names.get(b.item_code)
-	return portal.inventory(bins, _receipts(warehouses, items), _batches(warehouses, items), today)
+	return portal.inventory(
+		bins, incoming_entries(warehouses, items), batch_balances(warehouses, items), today
+	)
 
 
-def _receipts(warehouses: list[str], items: list[str]) -> list[dict]:
+def incoming_entries(warehouses: list[str], items: list[str]) -> list[dict]:
 	sle = frappe.qb.DocType("Stock Ledger Entry")
 	return (
 		frappe.qb.from_(sle)
@@ -53,7 +55,7 @@ def _receipts(warehouses: list[str], items: list[str]) -> list[dict]:
 	)
 
 
-def _batches(warehouses: list[str], items: list[str]) -> list[dict]:
+def batch_balances(warehouses: list[str], items: list[str]) -> list[dict]:
 	sle = frappe.qb.DocType("Stock Ledger Entry")
 	entry = frappe.qb.DocType("Serial and Batch Entry")
 	where = (
