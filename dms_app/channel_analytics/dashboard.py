@@ -72,10 +72,10 @@ def channel_stock_value(filters: dict | str | None = None) -> dict:
 def days_of_cover(filters: dict | str | None = None) -> dict:
 	scope = visible_distributors()
 	if scope == []:
-		return _empty("Float")
+		return _empty("Int")
 	today = getdate(nowdate())
 	cost = _cost_of_sales(today - timedelta(days=COVER_DAYS - 1), today, scope)
-	return _card(analytics.days_of_cover(_stock_value(scope), cost, COVER_DAYS) or 0, "Float")
+	return _card(round(analytics.days_of_cover(_stock_value(scope), cost, COVER_DAYS) or 0), "Int")
 
 
 @frappe.whitelist(methods=["GET", "POST"])

@@ -71,7 +71,7 @@ class TestDashboard(FrappeTestCase):
 		self.assertEqual(cards["sell_out_this_month"], 300.0)
 		self.assertAlmostEqual(cards["channel_stock_value"], stock)
 		# 3 SOAP left at a valuation of 60: 180 of cost in 30 days
-		self.assertAlmostEqual(cards["days_of_cover"], round(stock / (180 / 30), 1))
+		self.assertEqual(cards["days_of_cover"], round(stock / (180 / 30)))
 		self.assertEqual((cards["orders_waiting"], cards["open_alerts"], cards["claims_waiting"]), (0, 1, 0))
 
 	def test_oem_staff_see_every_distributor_and_a_manager_of_nothing_sees_zeros(self):
@@ -109,6 +109,32 @@ class TestDashboard(FrappeTestCase):
 		[b] = run_report("Channel Stock", self.dms_manager, distributor=d.b.name)
 		self.assertEqual((b["item_code"], b["qty"], b["sold_recent"]), (oil, 5.0, 2.0))
 		self.assertEqual(run_report("Channel Stock", self.lost), [])
+
+	def test_distributor_scorecard(self):
+		d = self.d
+		month = {"from_date": d.today.replace(day=1), "to_date": d.today}
+		[a] = run_report("Distributor Scorecard", self.manager, **month)
+		self.assertEqual(
+			{k: a[k] for k in ("distributor", "territory", "sell_in", "sell_out", "fill_rate", "claims_pct")},
+			{
+				"distributor": d.a.name,
+				"territory": "T-DSH East",
+				"sell_in": 400.0,
+				"sell_out": 300.0,
+				"fill_rate": 100.0,  # the approved order's 4 SOAP were dispatched
+				"claims_pct": 0.0,
+			},
+		)
+		self.assertGreaterEqual(a["approval_hours"], 0)
+		self.assertEqual((a["active_retailers"], a["retailers"], a["days_since_sale"]), (1, 1, 0))
+		rows = run_report("Distributor Scorecard", self.dms_manager, **month, distributor=d.b.name)
+		[b] = rows
+		self.assertEqual(
+			(b["sell_in"], b["sell_out"], b["fill_rate"], b["approval_hours"]), (0.0, 400.0, None, None)
+		)
+		# a filter narrows the scope, never widens it
+		self.assertEqual(run_report("Distributor Scorecard", self.manager, **month, distributor=d.b.name), [])
+		self.assertEqual(run_report("Distributor Scorecard", self.lost, **month), [])
 
 	def test_the_workspace_and_its_cards_and_charts_are_installed(self):
 		workspace = frappe.get_doc("Workspace", "DMS")

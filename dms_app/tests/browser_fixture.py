@@ -14,7 +14,13 @@ import frappe
 from frappe.utils.password import update_password
 
 from dms_app.tests import browser_fixture_escaping, require_test_site
-from dms_app.tests.factories import _delete, make_portal_dataset, purge_distributor
+from dms_app.tests.factories import (
+	_delete,
+	make_portal_dataset,
+	make_territory_manager,
+	make_tree_node,
+	purge_distributor,
+)
 
 PREFIX = "PB"
 PASSWORD = "Portal-Browser-2026"
@@ -52,6 +58,7 @@ def setup() -> None:
 				"schemes": _retailers_schemes_setup(data),
 				"sales": _sales_setup(data),
 				"escaping": browser_fixture_escaping.setup(PASSWORD),  # distributor E, names with markup
+				"analytics": _analytics_setup(data),
 			}
 		)
 	)
@@ -98,6 +105,7 @@ def teardown() -> None:
 	frappe.db.commit()
 	for code in codes:
 		purge_distributor(code)
+	_analytics_teardown()  # after the distributor in its territory
 	_sales_teardown()  # after the invoices whose free rows name its scheme
 	for doctype, field in (("Item Price", "item_code"), ("Bin", "item_code")):
 		frappe.db.delete(doctype, {field: ["in", items]})
@@ -111,6 +119,33 @@ def teardown() -> None:
 		_delete("User", user)
 	frappe.db.commit()
 	browser_fixture_escaping.teardown()
+
+
+# -- channel analytics walk (scripts/portal_browser/60-analytics.mjs) ----------------------------------
+
+ANALYTICS_TERRITORY = f"{PREFIX} East"
+ANALYTICS_MANAGER = f"{PREFIX.lower()}-rsm@dms.test"
+
+
+def _analytics_setup(data) -> dict:
+	"""A Regional Sales Manager who manages the territory of distributor A only."""
+	root = frappe.db.get_value("Territory", {"is_group": 1, "parent_territory": ["in", ("", None)]})
+	make_tree_node("Territory", ANALYTICS_TERRITORY, root)
+	frappe.db.set_value("Distributor", data.a.name, "territory", ANALYTICS_TERRITORY)
+	user = make_territory_manager(ANALYTICS_MANAGER, territory=ANALYTICS_TERRITORY)
+	update_password(user, PASSWORD)
+	return {"manager": user, "territory": ANALYTICS_TERRITORY}
+
+
+def _analytics_teardown() -> None:
+	employees = frappe.get_all("Employee", {"user_id": ANALYTICS_MANAGER}, pluck="name")
+	people = frappe.get_all("Sales Person", {"employee": ["in", employees or [""]]}, pluck="name")
+	frappe.db.set_value("Territory", {"territory_manager": ["in", people or [""]]}, "territory_manager", None)
+	for doctype, names in (("Sales Person", people), ("Employee", employees)):
+		for name in names:
+			_delete(doctype, name)
+	_delete("Territory", ANALYTICS_TERRITORY)
+	_delete("User", ANALYTICS_MANAGER)
 
 
 def _purge(documents: list[tuple[str, str]]) -> None:

@@ -524,8 +524,10 @@ def sale_on(distributor, retailer: str, lines, posting_date, **fields):
 def make_territory_manager(email: str, territory: str | None = None) -> str:
 	"""A Regional Sales Manager, made the Territory Manager of ``territory`` through ERPNext's own chain:
 	Territory.territory_manager -> Sales Person.employee -> Employee.user_id."""
-	user = make_user(email, roles=("Regional Sales Manager",))
-	frappe.db.set_value("User", user, "user_type", "System User")
+	user = make_user(email)
+	doc = frappe.get_doc("User", user)
+	doc.user_type = "System User"  # a desk user (Frappe's Desk User role shows workspaces' cards)
+	doc.add_roles("Regional Sales Manager")
 	if territory:
 		employee = frappe.get_doc(
 			{
