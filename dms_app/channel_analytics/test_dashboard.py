@@ -5,6 +5,8 @@ manages distributor A's territory only, on the portal dataset (dms_app.tests.fac
 this month A's approved order of 4 SOAP at 100 and its sale of 3 SOAP at 100; B's sale of 2 OIL at 200;
 one draft order each, which is not waiting for approval)."""
 
+import json
+
 import frappe
 from frappe.desk.query_report import run
 from frappe.tests.utils import FrappeTestCase
@@ -155,6 +157,14 @@ class TestDashboard(FrappeTestCase):
 			self.assertIn(method.rsplit(".", 1)[1], CARDS)
 		for chart in workspace.charts:
 			self.assertTrue(frappe.db.exists("Dashboard Chart", chart.chart_name))
+		# the desk finds a block's widget by the workspace row's label: a name there shows nothing
+		labels = {
+			"number_card": {c.label for c in workspace.number_cards},
+			"chart": {c.label for c in workspace.charts},
+		}
+		for block in json.loads(workspace.content):
+			if block["type"] in labels:
+				self.assertIn(block["data"][f"{block['type']}_name"], labels[block["type"]])
 		self.assertTrue(
 			as_user(self.manager, frappe.has_permission, "Number Card", "read", "DMS Sell-out This Month")
 		)
