@@ -37,7 +37,14 @@ _APPROVER_RIGHTS = {
 
 # The channel analytics reports link their rows and filters to these (Frappe's report runner refuses a
 # report whose link columns the user cannot read).
-_ANALYTICS_READS = {"Territory": READ, "Item Group": READ, "Brand": READ, "Customer Group": READ}
+_ANALYTICS_READS = {
+	"Territory": READ,
+	"Item Group": READ,
+	"Brand": READ,
+	"Customer Group": READ,
+	"Sales Person": READ,
+	"Sales Partner": READ,
+}
 
 # Rights our roles need on ERPNext doctypes (added as Custom DocPerm rows, never removed by migrate).
 # Row-level scope for portal users comes from User Permissions and dms_app.permissions.

@@ -143,3 +143,30 @@ def test_stock_positions_roll_up_by_any_key():
 	by_item = a.roll_up(positions, lambda k: k[1])
 	assert (by_item["SOAP"].qty, by_item["SOAP"].oldest_days) == (21, 100)
 	assert a.days_of_cover(by_item["SOAP"].qty, by_item["SOAP"].sold_recent, 30) == 17.5
+
+
+def test_scheme_return():
+	r = a.SchemeReturn(cost=150, during=1350, before=1000)
+	assert (r.uplift, r.uplift_pct, r.return_on_cost) == (350, 35.0, 2.33)
+	assert a.SchemeReturn(cost=0, during=10, before=0).return_on_cost is None
+	assert a.SchemeReturn(cost=100, during=800, before=1000).return_on_cost == -2.0  # sales fell
+
+
+def test_clip_window():
+	nov = (date(2026, 11, 1), date(2026, 11, 30))
+	assert a.clip_window(*nov, date(2026, 11, 10), None) == (date(2026, 11, 10), date(2026, 11, 30))
+	assert a.clip_window(*nov, None, date(2026, 11, 5)) == (date(2026, 11, 1), date(2026, 11, 5))
+	assert a.clip_window(*nov, date(2026, 12, 1), None) is None
+
+
+def test_targets_spread_over_the_columns_of_a_fiscal_year():
+	april_to_march = a.periods(date(2026, 4, 1), date(2027, 3, 31), a.QUARTERLY)
+	equal = a.targets_by_period(1200, april_to_march, a.month_shares(None))
+	assert [round(v, 6) for v in equal.values()] == [300, 300, 300, 300]
+	seasonal = {name: 0 for name in a.MONTH_NAMES} | {"October": 40, "November": 40, "March": 20}
+	spread = a.targets_by_period(1000, april_to_march, a.month_shares(seasonal))
+	assert [round(v, 6) for v in spread.values()] == [0, 0, 800, 200]
+	monthly = a.targets_by_period(
+		1200, a.periods(date(2026, 1, 1), date(2026, 12, 31), a.MONTHLY), a.month_shares(None)
+	)
+	assert len(monthly) == 12 and round(sum(monthly.values()), 6) == 1200

@@ -221,3 +221,70 @@ def roll_up(positions: dict[tuple, StockPosition], key) -> dict:
 	for k, position in positions.items():
 		out.setdefault(key(k), StockPosition()).add(position)
 	return out
+
+
+@dataclass(frozen=True)
+class SchemeReturn:
+	cost: float  # what the scheme gave: discounts and free goods at their rate
+	during: float  # sell-out of the goods it covers while it ran
+	before: float  # the same over the equal period just before
+
+	@property
+	def uplift(self) -> float:
+		return self.during - self.before
+
+	@property
+	def uplift_pct(self) -> float | None:
+		return growth(self.during, self.before)
+
+	@property
+	def return_on_cost(self) -> float | None:
+		"""Extra sell-out per unit of cost (2.0: every rupee given brought two more of sales)."""
+		return round(self.uplift / self.cost, 2) if self.cost > 0 else None
+
+
+def clip_window(
+	start: date, end: date, from_date: date | None, to_date: date | None
+) -> tuple[date, date] | None:
+	"""[start, end] within [from_date, to_date] (either open), or None when they do not overlap."""
+	start = max(start, from_date) if from_date else start
+	end = min(end, to_date) if to_date else end
+	return (start, end) if start <= end else None
+
+
+MONTH_NAMES = (
+	"January",
+	"February",
+	"March",
+	"April",
+	"May",
+	"June",
+	"July",
+	"August",
+	"September",
+	"October",
+	"November",
+	"December",
+)
+
+
+def month_shares(percentages: dict[str, float] | None) -> dict[int, float]:
+	"""Each calendar month's share (0-1) of a yearly target: ERPNext's Monthly Distribution percentages by
+	month name, or an equal twelfth of the year without one."""
+	if not percentages:
+		return {month: 1 / 12 for month in range(1, 13)}
+	return {n: float(percentages.get(name) or 0) / 100 for n, name in enumerate(MONTH_NAMES, start=1)}
+
+
+def targets_by_period(yearly: float, buckets: list[Period], shares: dict[int, float]) -> dict[str, float]:
+	"""A yearly target spread over the period columns: each month's share goes to the column holding its
+	first day (the columns run from the start of a fiscal year, so they hold whole months)."""
+	out = {b.key: 0.0 for b in buckets}
+	for bucket in buckets:
+		day = bucket.start.replace(day=1)
+		if day < bucket.start:
+			day = _next_month(day)
+		while day <= bucket.end:
+			out[bucket.key] += yearly * shares[day.month]
+			day = _next_month(day)
+	return out
