@@ -463,7 +463,11 @@ def make_portal_dataset(prefix: str) -> frappe._dict:
 
 
 def ensure_fiscal_year(year: int) -> None:
-	"""A fiscal year covering ``year`` for the test company (tests with fixed dates need one)."""
+	"""A fiscal year covering ``year`` for the test company (tests with fixed dates need one).
+
+	ERPNext keeps each company's fiscal years in Redis ("fiscal_years") and does not forget them when
+	one is added, nor when a test's rollback takes one away: the kept list is dropped here either way."""
+	frappe.cache.delete_value("fiscal_years")
 	if frappe.db.get_value(
 		"Fiscal Year",
 		{"year_start_date": ["<=", date(year, 6, 30)], "year_end_date": [">=", date(year, 6, 30)]},
@@ -479,6 +483,7 @@ def ensure_fiscal_year(year: int) -> None:
 	)
 	fy.append("companies", {"company": company()})
 	fy.insert(ignore_permissions=True)
+	frappe.cache.delete_value("fiscal_years")
 
 
 def make_tree_node(doctype: str, name: str, parent: str, is_group: int = 0, **fields) -> str:

@@ -1,0 +1,394 @@
+"""A channel to look at the analytics with: deterministic for a seed, every document posted by ERPNext.
+
+	bench --site <site> execute dms_app.tests.channel_dataset.build
+	bench --site <site> execute dms_app.tests.channel_dataset.build --kwargs "{'seed': 7}"
+
+Everything is named "CH-..." (or "CH ..."). It makes, in posting order so that nothing is back-dated
+behind a later posting:
+
+- a territory tree of 2 zones, 2 regions each and 2 areas each, one distributor per area (8), each
+  with its warehouse, a portal user and 6 retailers (outlet type, class and beat);
+- 24 SKUs in 4 item groups under 2 categories and 3 brands, with prices; an OEM depot stocked for the year;
+- 12 months ending with the current one: on the 1st of each month every distributor is replenished
+  from the depot (a stock transfer, what a received primary order posts) by what it sold the month
+  before, and it invoices its retailers about weekly, 3 lines each from its assortment of 12 SKUs, with
+  a festive season (October, November) and growth that differs by region; about one invoice in fifteen
+  is partly returned;
+- a 10% discount scheme on one brand for two months of the year (the scheme engine applies it to the
+  invoices, writing its ledger) and a claim of it sent for approval;
+- this month, a primary order per distributor through the real workflow: placed by the portal user,
+  approved level by level, dispatched (in transit to the distributor);
+- planted anomalies, which the alert rules then find (dms_app.channel_analytics.alerts.run): the same
+  invoice under two references (CH-D1), stock never sold (CH-D2), a spike in last week's sell-out
+  (CH-D3), sell-out of stock it was never supplied, after a stock reconciliation (CH-D4), and a
+  distributor silent for the last three weeks (CH-D8).
+
+A second run finds the postings there and makes nothing twice. Sizes beyond this one (the issue's medium
+and large) need a bulk writer, which this is not: ERPNext posts about 18 invoice lines a second.
+``commit=False`` (the integration test) leaves the transaction to the caller.
+"""
+
+import random
+import time
+from datetime import date, timedelta
+
+import frappe
+from frappe.utils import add_months, getdate, nowdate
+from frappe.utils.password import update_password
+
+from dms_app.core import portal
+from dms_app.tests import require_test_site
+from dms_app.tests.factories import (
+	act,
+	as_user,
+	complete_setup_wizard,
+	ensure_depot,
+	ensure_fiscal_year,
+	make_distributor,
+	make_item,
+	make_primary_order,
+	make_retailer,
+	make_tree_node,
+	make_user,
+	receive_stock,
+	sale_on,
+)
+
+PREFIX = "CH"
+PASSWORD = "Channel-Demo-2026"
+MANAGER = "ch-manager@channel.example"
+ZONES, REGIONS, AREAS = ("North", "South"), (1, 2), ("a", "b")
+CATEGORIES = {"CH Personal Care": ("CH Soaps", "CH Shampoos"), "CH Foods": ("CH Tea", "CH Oils")}
+BRANDS = ("CH Aruna", "CH Bharat", "CH Chandra")
+SKUS, ASSORTMENT, RETAILERS, INVOICES_PER_MONTH, LINES = 24, 12, 6, 4, 3
+OUTLETS = ("General Trade", "General Trade", "Modern Trade", "Pharmacy", "Wholesale")
+SEASON = {10: 1.4, 11: 1.6, 12: 1.1, 1: 0.9, 2: 0.85, 3: 0.9}  # festive peak; other months 1.0
+RETURN_EVERY = 15
+
+
+def sku(i: int) -> str:
+	return f"{PREFIX}-SKU-{i:02d}"
+
+
+def build(seed: int = 1, commit: bool = True) -> dict:
+	require_test_site()
+	started = time.monotonic()
+	rng = random.Random(int(seed))
+	today = getdate(nowdate())
+	first_month = getdate(add_months(today.replace(day=1), -11))
+	complete_setup_wizard()
+	for year in range((first_month - timedelta(days=1)).year, today.year + 1):
+		ensure_fiscal_year(year)
+	frappe.flags.mute_emails = True
+	depot = ensure_depot()
+	areas = _territories()
+	items = _catalogue(rng)
+	dists = [_distributor(n, area, rng) for n, area in enumerate(areas, start=1)]
+	_save(commit)
+	if frappe.db.exists("Sales Invoice", {"distributor": dists[0][0].name, "docstatus": 1}):
+		return {"made": False, "distributors": [d.name for d, _r in dists]}
+
+	receive_stock_many(depot, items, first_month - timedelta(days=1))
+	scheme = _scheme(first_month)
+	posted = _history(dists, items, first_month, today, rng, commit)
+	_this_months_orders(dists, items, rng)
+	_claim(scheme, dists[0][0])
+	from dms_app.channel_analytics import alerts
+
+	found = alerts.run(today)
+	_save(commit)
+	return {
+		"made": True,
+		"distributors": [d.name for d, _r in dists],
+		"invoices": posted,
+		"alerts": found,
+		"manager": MANAGER,
+		"password": PASSWORD,
+		"seconds": round(time.monotonic() - started, 1),
+	}
+
+
+def _save(commit: bool) -> None:
+	if commit:
+		frappe.db.commit()
+
+
+def _territories() -> list[str]:
+	root = frappe.db.get_value("Territory", {"is_group": 1, "parent_territory": ["in", ("", None)]})
+	make_tree_node("Territory", f"{PREFIX} India", root, is_group=1)
+	areas = []
+	for zone in ZONES:
+		z = make_tree_node("Territory", f"{PREFIX} {zone}", f"{PREFIX} India", is_group=1)
+		for region in REGIONS:
+			r = make_tree_node("Territory", f"{PREFIX} {zone} {region}", z, is_group=1)
+			areas += [make_tree_node("Territory", f"{PREFIX} {zone} {region}{area}", r) for area in AREAS]
+	return areas
+
+
+def _catalogue(rng: random.Random) -> list[dict]:
+	root = frappe.db.get_value("Item Group", {"is_group": 1, "parent_item_group": ["in", ("", None)]})
+	groups = []
+	for category, children in CATEGORIES.items():
+		make_tree_node("Item Group", category, root, is_group=1)
+		groups += [make_tree_node("Item Group", child, category) for child in children]
+	for brand in BRANDS:
+		if not frappe.db.exists("Brand", brand):
+			frappe.get_doc({"doctype": "Brand", "brand": brand}).insert(ignore_permissions=True)
+	items = []
+	for i in range(SKUS):
+		price = float(rng.choice((20, 35, 50, 80, 120, 250)))
+		code = make_item(
+			sku(i),
+			price=price,
+			item_name=f"{PREFIX} Product {i:02d}",
+			item_group=groups[i % len(groups)],
+			brand=BRANDS[i % len(BRANDS)],
+			valuation_method="Moving Average",
+		)
+		items.append({"code": code, "price": price, "cost": round(price * 0.7, 2)})
+	return items
+
+
+def _distributor(n: int, area: str, rng: random.Random):
+	code = f"{PREFIX}-D{n}"
+	user = make_user(f"ch-d{n}@channel.example")
+	update_password(user, PASSWORD)
+	dist = make_distributor(
+		code, distributor_name=f"Channel Distributor {n}", territory=area, portal_users=[{"user": user}]
+	)
+	retailers = [
+		make_retailer(
+			f"{code} Retailer {r}",
+			dist,
+			territory=area,
+			outlet_type=rng.choice(OUTLETS),
+			outlet_class=rng.choice(("A", "B", "C")),
+			beat=f"{code} Beat {r % 2 + 1}",
+		)
+		for r in range(1, RETAILERS + 1)
+	]
+	return dist, retailers
+
+
+def receive_stock_many(warehouse: str, items: list[dict], day: date) -> None:
+	"""The OEM depot's stock for the year, in one receipt."""
+	doc = frappe.get_doc(
+		{
+			"doctype": "Stock Entry",
+			"stock_entry_type": "Material Receipt",
+			"company": frappe.db.get_value("Warehouse", warehouse, "company"),
+			"posting_date": day,
+			"set_posting_time": 1,
+			"items": [
+				{"item_code": i["code"], "t_warehouse": warehouse, "qty": 100000, "basic_rate": i["cost"]}
+				for i in items
+			],
+		}
+	)
+	doc.insert(ignore_permissions=True)
+	doc.submit()
+
+
+def _scheme(first_month: date) -> str:
+	start = getdate(add_months(first_month, 6))
+	end = getdate(add_months(start, 2)) - timedelta(days=1)
+	doc = frappe.get_doc(
+		{
+			"doctype": "DMS Scheme",
+			"scheme_name": f"{PREFIX} Aruna Ten Percent",
+			"scheme_type": "Slab Discount",
+			"channel": "Secondary",
+			"company": frappe.db.get_single_value("DMS Settings", "company"),
+			"valid_from": start,
+			"valid_upto": end,
+			"slabs": [{"from_value": 1, "to_value": 0, "discount_type": "Percentage", "discount": 10}],
+			"items": [{"applies_to": "Brand", "value": BRANDS[0]}],
+		}
+	).insert(ignore_permissions=True)
+	doc.submit()
+	return doc.name
+
+
+def _growth(area: str) -> float:
+	"""Yearly growth of an area's sell-out: the North's first region grows fastest, the South's second
+	shrinks."""
+	zone, region = area.split()[1], area.split()[2][0]
+	return {("North", "1"): 0.30, ("North", "2"): 0.12, ("South", "1"): 0.05, ("South", "2"): -0.10}[
+		(zone, region)
+	]
+
+
+def _history(dists, items, first_month: date, today: date, rng: random.Random, commit: bool) -> int:
+	"""Plan the year's postings (sales first, then each month's replenishment from the month before's
+	sales, then the planted anomalies), and post them in date order."""
+	depot = frappe.db.get_single_value("DMS Settings", "oem_depot_warehouse")
+	silent_from = today - timedelta(days=21)
+	saleable = [i for i in items if i["code"] != sku(1)]  # sku(1): CH-D2's dead stock, CH-D4's surprise
+	events: list[tuple[date, int, str, tuple]] = []  # (day, order within the day, kind, arguments)
+	sold: dict[tuple[str, date], dict[str, float]] = {}
+	months = [getdate(add_months(first_month, m)) for m in range(12)]
+	assortments = {d.name: rng.sample(saleable, ASSORTMENT) for d, _r in dists}
+	for m, month in enumerate(months):
+		month_end = portal.month_bounds(month)[1]
+		for dist, retailers in dists:
+			season = SEASON.get(month.month, 1.0) * (1 + _growth(dist.territory)) ** (m / 12)
+			days = [month + timedelta(days=7 * k + rng.randint(0, 5)) for k in range(INVOICES_PER_MONTH)]
+			if m == 11 and dist.name != f"{PREFIX}-D8":
+				days.append(today - timedelta(days=rng.randint(1, 3)))  # everyone but CH-D8 sold lately
+			for day in days:
+				if day > month_end or day >= today or day < month:
+					continue
+				if dist.name == f"{PREFIX}-D8" and day >= silent_from:
+					continue
+				lines = [
+					(i["code"], max(1, round(rng.randint(4, 12) * season)), i["price"])
+					for i in rng.sample(assortments[dist.name], LINES)
+				]
+				events.append((day, 1, "sale", (dist, rng.choice(retailers), lines)))
+				total = sold.setdefault((dist.name, month), {})
+				for code, qty, _rate in lines:
+					total[code] = total.get(code, 0) + qty
+	for m, month in enumerate(months):
+		for dist, _retailers in dists:
+			before = sold.get((dist.name, months[m - 1]), {}) if m else {}
+			lines = [(code, max(qty, 10)) for code, qty in sorted(before.items())] or [
+				(i["code"], 60) for i in assortments[dist.name]
+			]
+			if m == 0 and dist.name == f"{PREFIX}-D2":
+				lines.append((sku(1), 30))  # received once, never sold
+			events.append((month, 0, "transfer", (depot, dist, lines)))
+	events += _planted(dists, items, today)
+	posted = 0
+	for n, (day, _order, kind, arguments) in enumerate(sorted(events, key=lambda e: (e[0], e[1]))):
+		if kind == "transfer":
+			_transfer(*arguments, day)
+		elif kind == "receipt":
+			receive_stock(*arguments, posting_date=day)
+		elif kind == "reconcile":
+			_reconcile(*arguments, day)
+		else:
+			dist, retailer, lines, *fields = arguments
+			invoice = sale_on(dist, retailer, lines, day, **(fields[0] if fields else {}))
+			posted += 1
+			if kind == "sale" and posted % RETURN_EVERY == 0:
+				code, qty, rate = lines[0]
+				sale_on(
+					dist,
+					retailer,
+					[(code, -max(1, qty // 3), rate)],
+					day,
+					is_return=1,
+					return_against=invoice.name,
+				)
+		if n % 50 == 49:
+			_save(commit)
+			print(f"  {day}: {posted} invoices", flush=True)
+	return posted
+
+
+def _planted(dists, items, today: date) -> list[tuple]:
+	by_code = {d.name: (d, r) for d, r in dists}
+	yesterday = today - timedelta(days=1)
+	events = []
+	# CH-D1: the same invoice twice, under two references
+	d1, r1 = by_code[f"{PREFIX}-D1"]
+	lines = [(items[2]["code"], 2, items[2]["price"]), (items[3]["code"], 1, items[3]["price"])]
+	for n, ref in enumerate(("CH-TALLY-1001", "CH-TALLY-1001-A")):
+		events.append((yesterday, 5 + n, "planted sale", (d1, r1[0], lines, {"dms_external_ref": ref})))
+	# CH-D3: 3 a week of one SKU for eight weeks, then 60 in the last complete week
+	d3, r3 = by_code[f"{PREFIX}-D3"]
+	spike = items[5]
+	last_week = today - timedelta(days=today.weekday() + 7)
+	events.append(
+		(last_week - timedelta(days=70), 2, "receipt", (spike["code"], d3.warehouse, 200, spike["cost"]))
+	)
+	for w in range(1, 9):
+		events.append(
+			(
+				last_week - timedelta(days=7 * w - 1),
+				3,
+				"planted sale",
+				(d3, r3[1], [(spike["code"], 3, spike["price"])]),
+			)
+		)
+	events.append(
+		(last_week + timedelta(days=2), 3, "planted sale", (d3, r3[1], [(spike["code"], 60, spike["price"])]))
+	)
+	# CH-D4: goods it was never supplied appear by a stock reconciliation, and are sold
+	d4, r4 = by_code[f"{PREFIX}-D4"]
+	events.append((yesterday - timedelta(days=1), 2, "reconcile", (d4, sku(1), 20, items[1]["cost"])))
+	events.append((yesterday, 3, "planted sale", (d4, r4[0], [(sku(1), 15, items[1]["price"])])))
+	return events
+
+
+def _reconcile(dist, code: str, qty: float, rate: float, day: date) -> None:
+	doc = frappe.get_doc(
+		{
+			"doctype": "Stock Reconciliation",
+			"company": dist.company,
+			"purpose": "Stock Reconciliation",
+			"posting_date": day,
+			"set_posting_time": 1,
+			"items": [{"item_code": code, "warehouse": dist.warehouse, "qty": qty, "valuation_rate": rate}],
+		}
+	).insert(ignore_permissions=True)
+	doc.submit()
+
+
+def _transfer(depot: str, dist, lines: list[tuple[str, float]], day: date) -> None:
+	doc = frappe.get_doc(
+		{
+			"doctype": "Stock Entry",
+			"stock_entry_type": "Material Transfer",
+			"company": dist.company,
+			"distributor": dist.name,
+			"posting_date": day,
+			"set_posting_time": 1,
+			"items": [
+				{"item_code": code, "s_warehouse": depot, "t_warehouse": dist.warehouse, "qty": qty}
+				for code, qty in lines
+			],
+		}
+	)
+	doc.insert(ignore_permissions=True)
+	doc.submit()
+
+
+def _this_months_orders(dists, items, rng: random.Random) -> None:
+	from dms_app.tests.factories import approve_order
+
+	manager = make_user(MANAGER, roles=("Area Sales Manager", "Regional Sales Manager", "DMS Manager"))
+	frappe.db.set_value("User", MANAGER, "user_type", "System User")
+	update_password(MANAGER, PASSWORD)
+	for dist, _retailers in dists:
+		user = dist.portal_users[0].user
+		order = as_user(
+			user,
+			make_primary_order,
+			dist,
+			[(i["code"], rng.randint(2, 6) * 10) for i in rng.sample(items, 3)],
+		)
+		act(user, order, "Submit for Approval")
+		order = approve_order(order, manager)
+		dispatch = frappe.get_all(
+			"Stock Entry Detail",
+			filters={"material_request": order.name, "parenttype": "Stock Entry"},
+			pluck="parent",
+		)
+		if dispatch:
+			act(manager, frappe.get_doc("Stock Entry", dispatch[0]), "Dispatch")
+
+
+def _claim(scheme: str, dist) -> None:
+	doc = frappe.get_doc("DMS Scheme", scheme)
+	claim = frappe.get_doc(
+		{
+			"doctype": "DMS Scheme Claim",
+			"distributor": dist.name,
+			"scheme": scheme,
+			"from_date": doc.valid_from,
+			"to_date": doc.valid_upto,
+		}
+	)
+	claim.insert(ignore_permissions=True)
+	act(dist.portal_users[0].user, claim, "Send for Approval")
