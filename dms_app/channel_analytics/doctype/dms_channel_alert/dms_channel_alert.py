@@ -14,13 +14,13 @@ class DMSChannelAlert(Document):
 	def validate(self):
 		if self.is_new():
 			return
-		before = self.get_doc_before_save()
+		before = self.get_doc_before_save() or {}
 		changed = [
 			df.label
 			for df in self.meta.fields
-			if df.fieldname not in EDITABLE and self.get(df.fieldname) != before.get(df.fieldname)
+			if df.fieldname not in EDITABLE and before and self.get(df.fieldname) != before.get(df.fieldname)
 		]
-		if changed and not self.flags.from_rules:
+		if changed:
 			frappe.throw(
 				_("Only the status and resolution of an alert can be changed, not {0}.").format(
 					", ".join(changed)
