@@ -52,27 +52,73 @@ def run_daily():
 	run(getdate(nowdate()))
 
 
+JOB_ID = "dms_channel_alert_rules"
+
+
 @frappe.whitelist(methods=["POST"])
 def run_now() -> dict:
-	"""Run every rule now (the list view's button). DMS Manager or System Manager only."""
+	"""Queue a run of every rule (the list view's button); DMS Manager or System Manager only. On a
+	channel of some size the rules take a while (see README's benchmark), more than a request should, so
+	they run as one background job at a time; the user sees its progress and is told when it is done."""
 	if not set(frappe.get_roles()) & {"DMS Manager", "System Manager"}:
 		frappe.throw(_("Only a DMS Manager can run the channel rules."), frappe.PermissionError)
-	return run(getdate(nowdate()))
+	from frappe.utils.background_jobs import is_job_enqueued
+
+	if is_job_enqueued(JOB_ID):
+		return {"queued": False, "message": _("The channel rules are running already.")}
+	frappe.enqueue(
+		"dms_app.channel_analytics.alerts.run_job",
+		queue="long",
+		timeout=3600,
+		job_id=JOB_ID,
+		deduplicate=True,
+		user=frappe.session.user,
+	)
+	return {
+		"queued": True,
+		"message": _("The channel rules are running; the list refreshes when they are done."),
+	}
 
 
-def run(today: date) -> dict:
+def run_job(user: str | None = None) -> dict:
+	"""Background job of ``run_now``: every rule, with progress and a closing message to ``user``."""
+	result = run(getdate(nowdate()), progress_to=user)
+	frappe.db.commit()
+	if user:
+		frappe.publish_realtime("dms_channel_alerts_done", result, user=user)
+	return result
+
+
+def run(today: date, progress_to: str | None = None) -> dict:
 	"""Run every rule as of ``today``; returns how many findings each rule made and how many were new.
-	The caller's transaction holds the new alerts (the scheduler and the request commit it)."""
+	The caller's transaction holds the new alerts (the scheduler, the job and a request commit it)."""
 	limits = thresholds()
-	findings = [
-		*_sell_out_above_supply(today),
-		*rules.duplicate_invoices(_possible_duplicates(today)),
-		*rules.claims_above_ledger(_claim_support()),
-		*rules.silent_distributors(_last_sales(), today, int(limits.alert_silent_days)),
-		*rules.dead_stock(_stock_ages(), today, int(limits.alert_dead_stock_days)),
-		*_spikes(today, limits),
-	]
+	steps = (
+		(_("Sell-out above supply"), lambda: _sell_out_above_supply(today)),
+		(_("Duplicate invoices"), lambda: rules.duplicate_invoices(_possible_duplicates(today))),
+		(_("Claims above the ledger"), lambda: rules.claims_above_ledger(_claim_support())),
+		(
+			_("Silent distributors"),
+			lambda: rules.silent_distributors(_last_sales(), today, int(limits.alert_silent_days)),
+		),
+		(
+			_("Dead stock"),
+			lambda: rules.dead_stock(_stock_ages(), today, int(limits.alert_dead_stock_days)),
+		),
+		(_("Sell-out spikes"), lambda: _spikes(today, limits)),
+	)
+	findings: list[rules.Finding] = []
+	for n, (label, rule) in enumerate(steps):
+		if progress_to:
+			frappe.publish_progress(n * 100 / (len(steps) + 1), title=_("Channel rules"), description=label)
+		findings += rule()
+	if progress_to:
+		frappe.publish_progress(
+			len(steps) * 100 / (len(steps) + 1), title=_("Channel rules"), description=_("Recording")
+		)
 	created = sum(record(finding, today) for finding in findings)
+	if progress_to:  # a full bar closes the desk's progress dialog
+		frappe.publish_progress(100, title=_("Channel rules"), description=_("Done"))
 	counts: dict[str, int] = {}
 	for finding in findings:
 		counts[finding.rule] = counts.get(finding.rule, 0) + 1

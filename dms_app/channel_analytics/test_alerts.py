@@ -13,6 +13,7 @@ the last complete week is 23-29 November):
 """
 
 from datetime import date
+from unittest.mock import patch
 
 import frappe
 from frappe.desk.query_report import run
@@ -28,6 +29,7 @@ from dms_app.tests.factories import (
 	make_retailer,
 	make_territory_manager,
 	make_tree_node,
+	make_user,
 	receive_stock,
 	sale_on,
 )
@@ -173,3 +175,25 @@ class TestChannelAlerts(FrappeTestCase):
 		self.assertFalse(as_user(self.east_manager, frappe.has_permission, alerts.DOCTYPE, "read", other))
 		with self.assertRaises(frappe.PermissionError):
 			as_user(self.east_manager, alerts.run_now)
+
+	def test_run_now_queues_one_job_that_reports_progress_and_its_end(self):
+		manager = make_user("cal-dms-manager@dms.test", roles=("DMS Manager",))
+		with patch.object(frappe, "enqueue") as enqueue:
+			answer = as_user(manager, alerts.run_now)
+		self.assertTrue(answer["queued"])
+		method, kwargs = enqueue.call_args.args[0], enqueue.call_args.kwargs
+		self.assertEqual(method, "dms_app.channel_analytics.alerts.run_job")
+		self.assertEqual(
+			(kwargs["job_id"], kwargs["deduplicate"], kwargs["user"]), (alerts.JOB_ID, True, manager)
+		)
+		with patch("frappe.utils.background_jobs.is_job_enqueued", return_value=True):  # one at a time
+			self.assertFalse(as_user(manager, alerts.run_now)["queued"])
+		with (
+			patch.object(frappe, "publish_progress") as progress,
+			patch.object(frappe, "publish_realtime") as done,
+			patch.object(frappe.db, "commit"),
+		):
+			result = alerts.run_job(user=manager)
+		self.assertEqual([c.args[0] for c in progress.call_args_list][-1], 100)
+		self.assertEqual(done.call_args.args[:2], ("dms_channel_alerts_done", result))
+		self.assertEqual(done.call_args.kwargs["user"], manager)
