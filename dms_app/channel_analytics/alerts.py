@@ -26,6 +26,7 @@ from frappe.query_builder import Case
 from frappe.query_builder.functions import Count, Max, Min, Sum
 from frappe.utils import add_months, flt, getdate, nowdate
 
+from dms_app.channel_analytics import figures
 from dms_app.channel_analytics.ledger import ChannelLedger
 from dms_app.channel_analytics.scope import visible_distributors
 from dms_app.core import alerts as rules
@@ -242,22 +243,10 @@ def _claim_support() -> list[rules.ClaimSupport]:
 
 
 def _last_sales() -> dict[str, date | None]:
-	last: dict[str, date | None] = {
-		d: None for d in frappe.get_all("Distributor", filters={"status": ["!=", "Inactive"]}, pluck="name")
-	}
-	for doctype in ("Sales Invoice", "Delivery Note"):
-		table = frappe.qb.DocType(doctype)
-		for distributor, day in (
-			frappe.qb.from_(table)
-			.select(table.distributor, Max(table.posting_date))
-			.where((table.docstatus == 1) & table.distributor.isin(list(last) or [""]))
-			.groupby(table.distributor)
-			.run()
-		):
-			day = getdate(day)
-			if last[distributor] is None or day > last[distributor]:
-				last[distributor] = day
-	return last
+	"""Every distributor not Inactive, with its latest secondary sale (None if it never sold)."""
+	names = frappe.get_all("Distributor", filters={"status": ["!=", "Inactive"]}, pluck="name")
+	last = figures.last_sale_dates(names)
+	return {name: last.get(name) for name in names}
 
 
 def _stock_ages() -> list[rules.StockAge]:

@@ -19,7 +19,8 @@ from frappe import _
 from frappe.query_builder.functions import Coalesce, Count, Sum
 from frappe.utils import flt, getdate, nowdate
 
-from dms_app.channel_analytics.scope import visible_distributors
+from dms_app.channel_analytics import figures
+from dms_app.channel_analytics.scope import require_analytics_reader, visible_distributors
 from dms_app.core import analytics, portal
 from dms_app.core.primary_order import OEM_CONFIRMATION, PENDING_STATES
 
@@ -46,22 +47,26 @@ def _empty(fieldtype: str) -> dict:
 
 @frappe.whitelist(methods=["GET", "POST"])
 def sell_in_this_month(filters: dict | str | None = None) -> dict:
+	require_analytics_reader()
 	scope = visible_distributors()
 	if scope == []:
 		return _empty("Currency")
-	return _card(_sell_in(*_month(), scope), "Currency")
+	return _card(sum(figures.by_distributor(figures.SELL_IN, *_month(), scope).values()), "Currency")
 
 
 @frappe.whitelist(methods=["GET", "POST"])
 def sell_out_this_month(filters: dict | str | None = None) -> dict:
+	require_analytics_reader()
 	scope = visible_distributors()
 	if scope == []:
 		return _empty("Currency")
-	return _card(_sell_out(*_month(), scope), "Currency", ["query-report", "Secondary Sales Analytics"])
+	sell_out = sum(figures.by_distributor(figures.SELL_OUT, *_month(), scope).values())
+	return _card(sell_out, "Currency", ["query-report", "Secondary Sales Analytics"])
 
 
 @frappe.whitelist(methods=["GET", "POST"])
 def channel_stock_value(filters: dict | str | None = None) -> dict:
+	require_analytics_reader()
 	scope = visible_distributors()
 	if scope == []:
 		return _empty("Currency")
@@ -70,6 +75,7 @@ def channel_stock_value(filters: dict | str | None = None) -> dict:
 
 @frappe.whitelist(methods=["GET", "POST"])
 def days_of_cover(filters: dict | str | None = None) -> dict:
+	require_analytics_reader()
 	scope = visible_distributors()
 	if scope == []:
 		return _empty("Int")
@@ -80,6 +86,7 @@ def days_of_cover(filters: dict | str | None = None) -> dict:
 
 @frappe.whitelist(methods=["GET", "POST"])
 def orders_waiting(filters: dict | str | None = None) -> dict:
+	require_analytics_reader()
 	scope = visible_distributors()
 	if scope == []:
 		return _empty("Int")
@@ -96,6 +103,7 @@ def orders_waiting(filters: dict | str | None = None) -> dict:
 
 @frappe.whitelist(methods=["GET", "POST"])
 def open_alerts(filters: dict | str | None = None) -> dict:
+	require_analytics_reader()
 	scope = visible_distributors()
 	if scope == []:
 		return _empty("Int")
@@ -109,6 +117,7 @@ def open_alerts(filters: dict | str | None = None) -> dict:
 
 @frappe.whitelist(methods=["GET", "POST"])
 def claims_waiting(filters: dict | str | None = None) -> dict:
+	require_analytics_reader()
 	from dms_app.workflows.scheme_claim import PENDING
 
 	scope = visible_distributors()
@@ -137,6 +146,7 @@ def sell_in_vs_sell_out(
 	heatmap_year: int | str | None = None,
 ) -> dict:
 	"""Dashboard Chart Source "DMS Sell-in vs Sell-out": the last 12 months, month by month."""
+	require_analytics_reader()
 	scope = visible_distributors()
 	months = portal.last_months(getdate(nowdate()), TREND_MONTHS)
 	if scope == []:
@@ -152,30 +162,6 @@ def sell_in_vs_sell_out(
 
 
 # Figures -------------------------------------------------------------------------------------------
-
-
-def _sell_in(start: date, end: date, scope) -> float:
-	order = frappe.qb.DocType("Material Request")
-	(value,) = (
-		frappe.qb.from_(order)
-		.select(Coalesce(Sum(order.dms_order_value), 0))
-		.where((order.docstatus == 1) & _scoped(order.distributor, scope) & order.transaction_date[start:end])
-		.run()[0]
-	)
-	return flt(value)
-
-
-def _sell_out(start: date, end: date, scope) -> float:
-	invoice = frappe.qb.DocType("Sales Invoice")
-	(value,) = (
-		frappe.qb.from_(invoice)
-		.select(Coalesce(Sum(invoice.base_net_total), 0))
-		.where(
-			(invoice.docstatus == 1) & _scoped(invoice.distributor, scope) & invoice.posting_date[start:end]
-		)
-		.run()[0]
-	)
-	return flt(value)
 
 
 def _stock_value(scope) -> float:

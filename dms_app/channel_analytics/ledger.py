@@ -16,6 +16,23 @@ from dms_app.core import analytics
 FIGURES = ("opening", "received", "sold", "returned", "adjusted", "closing", "build_up")
 
 
+def distributor_warehouses(warehouse, filters, scope):
+	"""The condition on a Warehouse table for the distributors' warehouses the reports read: owned by a
+	distributor in ``scope`` (None: any), and by the filters' distributor, territory (the distributor's,
+	with its descendants) and company."""
+	condition = warehouse.distributor.isnotnull() & (warehouse.distributor != "")
+	if scope:
+		condition &= warehouse.distributor.isin(scope)
+	territories = tree_filter("Territory", filters.get("territory"))
+	if territories is not None:
+		condition &= warehouse.distributor.isin(distributors_in(territories) or [""])
+	if filters.get("distributor"):
+		condition &= warehouse.distributor == filters.distributor
+	if filters.get("company"):
+		condition &= warehouse.company == filters.company
+	return condition
+
+
 class ChannelLedger:
 	def __init__(self, filters):
 		self.sle = frappe.qb.DocType("Stock Ledger Entry")
@@ -24,21 +41,10 @@ class ChannelLedger:
 		self.conditions = self._conditions(filters)
 
 	def _conditions(self, filters):
-		sle, warehouse, item = self.sle, self.warehouse, self.item
-		condition = (
-			(sle.is_cancelled == 0) & warehouse.distributor.isnotnull() & (warehouse.distributor != "")
-		)
+		sle, item = self.sle, self.item
 		scope = visible_distributors()
 		self.nothing_visible = scope == []
-		if scope:
-			condition &= warehouse.distributor.isin(scope)
-		territories = tree_filter("Territory", filters.get("territory"))
-		if territories is not None:
-			condition &= warehouse.distributor.isin(distributors_in(territories) or [""])
-		if filters.get("company"):
-			condition &= sle.company == filters.company
-		if filters.get("distributor"):
-			condition &= warehouse.distributor == filters.distributor
+		condition = (sle.is_cancelled == 0) & distributor_warehouses(self.warehouse, filters, scope)
 		if filters.get("item_code"):
 			condition &= sle.item_code == filters.item_code
 		if filters.get("brand"):

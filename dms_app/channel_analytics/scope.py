@@ -32,6 +32,15 @@ def visible_distributors(user: str | None = None) -> list[str] | None:
 	return portal_distributors(user) or []
 
 
+def require_analytics_reader() -> None:
+	"""The explicit check of the analytics' whitelisted methods (number cards, chart): OEM staff only,
+	as the DMS workspace and the reports are; their figures are then scoped by visible_distributors."""
+	if frappe.session.user == "Administrator":
+		return
+	if not set(frappe.get_roles()) & (ALL_DISTRIBUTORS_ROLES | MANAGER_ROLES):
+		frappe.throw(_("The channel analytics are for OEM staff."), frappe.PermissionError)
+
+
 def managed_territories(user: str) -> list[str]:
 	"""Territories whose Territory Manager is a Sales Person of ``user``'s Employee record, descendants
 	included."""

@@ -82,6 +82,10 @@ class TestDashboard(FrappeTestCase):
 		self.assertGreaterEqual(everyone["open_alerts"], 2)
 		self.assertEqual(set(self.cards(self.lost).values()), {0})
 
+	def test_a_distributors_user_is_refused_the_cards(self):
+		with self.assertRaises(frappe.PermissionError):
+			as_user(self.d.a_user, dashboard.sell_out_this_month)
+
 	def test_the_trend_chart_is_scoped_too(self):
 		chart = as_user(self.manager, dashboard.sell_in_vs_sell_out)
 		self.assertEqual(len(chart["labels"]), dashboard.TREND_MONTHS)

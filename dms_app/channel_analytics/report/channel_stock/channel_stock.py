@@ -15,8 +15,8 @@ from frappe import _
 from frappe.query_builder.functions import Sum
 from frappe.utils import flt, getdate, nowdate
 
+from dms_app.channel_analytics.ledger import distributor_warehouses
 from dms_app.channel_analytics.scope import (
-	distributors_in,
 	no_scope_message,
 	tree_filter,
 	visible_distributors,
@@ -76,16 +76,7 @@ def execute(filters=None):
 
 def channel_stock(filters, scope, today) -> dict[tuple[str, str], analytics.StockPosition]:
 	warehouse = frappe.qb.DocType("Warehouse")
-	condition = warehouse.distributor.isnotnull() & (warehouse.distributor != "")
-	if scope:
-		condition &= warehouse.distributor.isin(scope)
-	territories = tree_filter("Territory", filters.get("territory"))
-	if territories is not None:
-		condition &= warehouse.distributor.isin(distributors_in(territories) or [""])
-	if filters.get("distributor"):
-		condition &= warehouse.distributor == filters.distributor
-	if filters.get("company"):
-		condition &= warehouse.company == filters.company
+	condition = distributor_warehouses(warehouse, filters, scope)
 	owners = {
 		name: (distributor, kind == "Transit")
 		for name, distributor, kind in frappe.qb.from_(warehouse)

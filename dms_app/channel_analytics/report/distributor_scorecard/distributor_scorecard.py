@@ -19,9 +19,10 @@ from collections import defaultdict
 
 import frappe
 from frappe import _
-from frappe.query_builder.functions import Count, Max, Sum
+from frappe.query_builder.functions import Count, Sum
 from frappe.utils import add_months, flt, getdate, nowdate
 
+from dms_app.channel_analytics import figures
 from dms_app.channel_analytics.scope import (
 	distributors_in,
 	no_scope_message,
@@ -48,14 +49,14 @@ def execute(filters=None):
 		return columns(), []
 	names = list(distributors)
 	previous = analytics.previous_window(from_date, to_date)
-	sell_in = _sum_by("Material Request", "transaction_date", "dms_order_value", names, from_date, to_date)
-	sell_out = _sum_by("Sales Invoice", "posting_date", "base_net_total", names, from_date, to_date)
-	sell_out_before = _sum_by("Sales Invoice", "posting_date", "base_net_total", names, *previous)
+	sell_in = figures.by_distributor(figures.SELL_IN, from_date, to_date, names)
+	sell_out = figures.by_distributor(figures.SELL_OUT, from_date, to_date, names)
+	sell_out_before = figures.by_distributor(figures.SELL_OUT, *previous, names)
 	fill = _fill(names, from_date, to_date)
 	turnaround = _turnaround(names, from_date, to_date)
-	claims = _sum_by("DMS Scheme Claim", "to_date", "total_amount", names, from_date, to_date)
+	claims = figures.by_distributor(figures.CLAIMS, from_date, to_date, names)
 	active, total = _retailers(names, from_date, to_date)
-	last_sale = _last_sale(names)
+	last_sale = figures.last_sale_dates(names)
 	today = getdate(nowdate())
 	data = []
 	for name, territory in sorted(distributors.items()):
@@ -97,18 +98,6 @@ def _distributors(filters) -> dict[str, str] | None:
 	if filters.get("company"):
 		conditions["company"] = filters.company
 	return dict(frappe.get_all("Distributor", filters=conditions, fields=["name", "territory"], as_list=True))
-
-
-def _sum_by(doctype, date_field, value_field, names, start, end) -> dict[str, float]:
-	table = frappe.qb.DocType(doctype)
-	rows = (
-		frappe.qb.from_(table)
-		.select(table.distributor, Sum(table[value_field]))
-		.where((table.docstatus == 1) & table.distributor.isin(names) & table[date_field][start:end])
-		.groupby(table.distributor)
-		.run()
-	)
-	return {name: flt(value) for name, value in rows}
 
 
 def _fill(names, start, end) -> dict[str, tuple[float, float]]:
@@ -178,22 +167,6 @@ def _retailers(names, start, end) -> tuple[dict[str, int], dict[str, int]]:
 		.run()
 	)
 	return dict(active), dict(total)
-
-
-def _last_sale(names) -> dict:
-	last: dict = {}
-	for doctype in ("Sales Invoice", "Delivery Note"):
-		table = frappe.qb.DocType(doctype)
-		for name, day in (
-			frappe.qb.from_(table)
-			.select(table.distributor, Max(table.posting_date))
-			.where((table.docstatus == 1) & table.distributor.isin(names))
-			.groupby(table.distributor)
-			.run()
-		):
-			day = getdate(day)
-			last[name] = max(last.get(name, day), day)
-	return last
 
 
 def columns() -> list[dict]:
