@@ -54,9 +54,12 @@ class BulkError(ValueError):
 	pass
 
 
-def capture(company: str, depot: str, distributor, retailer: str, items: list[str], day: date) -> dict:
-	"""Post a transfer of ``items`` from ``depot`` to ``distributor``, a sale of them to ``retailer`` and a
-	return of the first, read every row they wrote, and roll them back. ``items`` need stock in ``depot``."""
+def capture(
+	company: str, depot: str, distributor, retailer: str, items: list[tuple[str, float]], day: date
+) -> dict:
+	"""Post a transfer of ``items`` (code, rate) from ``depot`` to ``distributor``, a sale of them to
+	``retailer`` and a return of the first, read every row they wrote, and roll them back. ``items`` need
+	stock in ``depot``; choose a day and items a secondary scheme discounts, so that the sale earns it."""
 	from dms_app.tests.factories import sale_on
 
 	frappe.db.savepoint("dms_bulk_capture")
@@ -71,17 +74,16 @@ def capture(company: str, depot: str, distributor, retailer: str, items: list[st
 				"set_posting_time": 1,
 				"items": [
 					{"item_code": code, "s_warehouse": depot, "t_warehouse": distributor.warehouse, "qty": 10}
-					for code in items
+					for code, _rate in items
 				],
 			}
 		).insert(ignore_permissions=True)
 		transfer.submit()
-		prices = _prices(items)
-		sale = sale_on(distributor, retailer, [(code, 2, prices[code]) for code in items], day)
+		sale = sale_on(distributor, retailer, [(code, 2, rate) for code, rate in items], day)
 		credit = sale_on(
 			distributor,
 			retailer,
-			[(items[0], -1, prices[items[0]])],
+			[(items[0][0], -1, items[0][1])],
 			day,
 			is_return=1,
 			return_against=sale.name,
@@ -118,18 +120,6 @@ def _rows_of(doctype: str, name: str) -> dict[str, list[dict]]:
 	}
 
 
-def _prices(items: list[str]) -> dict[str, float]:
-	price_list = frappe.db.get_single_value("DMS Settings", "default_price_list") or "Standard Selling"
-	return dict(
-		frappe.get_all(
-			"Item Price",
-			filters={"price_list": price_list, "item_code": ["in", items]},
-			fields=["item_code", "price_list_rate"],
-			as_list=True,
-		)
-	)
-
-
 class BulkWriter:
 	"""Writes sales, returns and transfers like ERPNext posts them. Call them in posting order, then
 	``finish()``; the caller commits."""
@@ -147,6 +137,7 @@ class BulkWriter:
 		self.series: dict[str, int] = {}
 		self.items: dict[str, dict] = {}
 		self.customers: dict[str, dict] = {}
+		self.years: dict[date, str] = {}
 		self.invoices: dict[str, dict] = {}  # name -> the sale's lines' incoming rates by item
 		self.schemes = engine.active_schemes(core.SECONDARY, company)
 		if any(s.budget_type for s in self.schemes):
@@ -273,7 +264,9 @@ class BulkWriter:
 	def _fiscal_year(self, day: date) -> str:
 		from erpnext.accounts.utils import get_fiscal_year
 
-		return get_fiscal_year(day, company=self.company)[0]
+		if day not in self.years:
+			self.years[day] = get_fiscal_year(day, company=self.company)[0]
+		return self.years[day]
 
 	# -- documents ---------------------------------------------------------------------------------------
 

@@ -410,3 +410,291 @@ def _claim(scheme: str, dist) -> None:
 	)
 	claim.insert(ignore_permissions=True)
 	act(dist.portal_users[0].user, claim, "Send for Approval")
+
+
+# -- medium and large: history written in bulk ---------------------------------------------------------
+
+SIZES = {
+	# distributors, SKUs, retailers, invoice lines in the year
+	"medium": (200, 2000, 20000, 200000),
+	"large": (2000, 20000, 200000, 2000000),
+}
+BULK_ASSORTMENT = 150  # SKUs a distributor carries
+BULK_BRANDS = 10
+BULK_ZONES = 4
+
+
+def build_bulk(size: str = "medium", seed: int = 1, commit: bool = True) -> dict:
+	"""The issue's medium (or large) channel: masters made by Frappe and ERPNext as usual, a year of
+	replenishment transfers and secondary sales written by the bulk writer (dms_app.tests.channel_bulk,
+	whose rows test_channel_bulk proves equal to ERPNext's own posting). Named "CM-..." (medium) or
+	"CL-..." (large), beside the small "CH-..." channel.
+
+		bench --site <site> execute dms_app.tests.channel_dataset.build_bulk --kwargs "{'size': 'medium'}"
+
+	Planted for the alert rules: a distributor silent for the last three weeks (<prefix>-D002), one with
+	a SKU received and never sold (<prefix>-D003), an invoice sent twice under two references
+	(<prefix>-D004) and a spike in last week's sell-out (<prefix>-D005). Not written: primary orders
+	(Material Requests and their approvals; sell-in counted from orders is empty), stock
+	reconciliations, free goods. Like ``build``, a failed run leaves nothing (one transaction)."""
+	from dms_app.tests.channel_bulk import BulkWriter, capture
+
+	require_test_site()
+	if size not in SIZES:
+		raise ValueError(f"size must be one of {', '.join(SIZES)}")
+	started = time.monotonic()
+	n_dists, n_skus, n_retailers, n_lines = SIZES[size]
+	prefix = {"medium": "CM", "large": "CL"}[size]
+	rng = random.Random(int(seed))
+	today = getdate(nowdate())
+	first_month = getdate(add_months(today.replace(day=1), -11))
+	complete_setup_wizard()
+	from dms_app.install import sync
+
+	sync()
+	for year in range((first_month - timedelta(days=1)).year, today.year + 1):
+		ensure_fiscal_year(year)
+	frappe.flags.mute_emails = True
+	if frappe.db.exists("Distributor", f"{prefix}-D001") and frappe.db.exists(
+		"Sales Invoice", {"distributor": f"{prefix}-D001", "docstatus": 1}
+	):
+		return {"made": False}
+	depot = ensure_depot()
+	step = _stepper(started)
+
+	areas = _bulk_territories(prefix, n_dists)
+	step("territories", len(areas))
+	items = _bulk_catalogue(prefix, n_skus, rng)
+	step("items", len(items))
+	dists = []
+	per_dist = n_retailers // n_dists
+	for n, area in enumerate(areas, start=1):
+		dist = make_distributor(
+			f"{prefix}-D{n:03d}", distributor_name=f"{prefix} Distributor {n:03d}", territory=area
+		)
+		retailers = [
+			frappe.get_doc(
+				{
+					"doctype": "Customer",
+					"customer_name": f"{prefix}-D{n:03d} Retailer {r:03d}",
+					"customer_type": "Company",
+					"distributor": dist.name,
+					"territory": area,
+					"outlet_type": rng.choice(OUTLETS),
+					"outlet_class": rng.choice(("A", "B", "C")),
+					"beat": f"{dist.name} Beat {r % 5 + 1}",
+				}
+			)
+			.insert(ignore_permissions=True)
+			.name
+			for r in range(1, per_dist + 1)
+		]
+		dists.append((dist, retailers))
+		frappe.utils.update_progress_bar("Distributors and retailers", n - 1, len(areas))
+	print()
+	step("distributors and retailers", len(dists))
+	receive_stock_many(depot, items, first_month - timedelta(days=1))
+	step("depot stock", len(items))
+	scheme_start = _bulk_scheme(prefix, first_month)
+	brand_items = [(i["code"], i["price"]) for i in items if i["brand"] == f"{prefix} Brand 1"][:2]
+	templates = capture(company(), depot, dists[0][0], dists[0][1][0], brand_items, scheme_start)
+	writer = BulkWriter(templates, company())
+	step("templates", 3)
+
+	invoices = _bulk_history(writer, prefix, depot, dists, items, first_month, today, n_lines, rng)
+	writer.finish()
+	step("history", writer.written)
+	_save(commit)
+	return {
+		"made": True,
+		"size": size,
+		"distributors": len(dists),
+		"skus": len(items),
+		"retailers": sum(len(r) for _d, r in dists),
+		"invoices": invoices,
+		"rows_written": writer.written,
+		"seconds": round(time.monotonic() - started, 1),
+	}
+
+
+def _stepper(started: float):
+	def step(what: str, count: int) -> None:
+		print(f"  {time.monotonic() - started:7.1f} s  {what}: {count}", flush=True)
+
+	return step
+
+
+def _bulk_territories(prefix: str, n_areas: int) -> list[str]:
+	"""Zones -> regions -> areas, one area a distributor."""
+	root = frappe.db.get_value("Territory", {"is_group": 1, "parent_territory": ["in", ("", None)]})
+	top = make_tree_node("Territory", f"{prefix} India", root, is_group=1)
+	regions = []
+	for z in range(1, BULK_ZONES + 1):
+		zone = make_tree_node("Territory", f"{prefix} Zone {z}", top, is_group=1)
+		regions += [
+			make_tree_node("Territory", f"{prefix} Region {z}.{r}", zone, is_group=1)
+			for r in range(1, BULK_ZONES + 1)
+		]
+	return [
+		make_tree_node("Territory", f"{prefix} Area {n:03d}", regions[(n - 1) % len(regions)])
+		for n in range(1, n_areas + 1)
+	]
+
+
+def _zone(area: str) -> int:
+	"""The zone an area of ``_bulk_territories`` lies in: area n is under region (n - 1) mod 16."""
+	return (int(area.split()[-1]) - 1) % (BULK_ZONES * BULK_ZONES) // BULK_ZONES + 1
+
+
+def _bulk_catalogue(prefix: str, n_skus: int, rng: random.Random) -> list[dict]:
+	root = frappe.db.get_value("Item Group", {"is_group": 1, "parent_item_group": ["in", ("", None)]})
+	groups = []
+	for c in range(1, 5):
+		category = make_tree_node("Item Group", f"{prefix} Category {c}", root, is_group=1)
+		groups += [make_tree_node("Item Group", f"{prefix} Group {c}.{g}", category) for g in range(1, 5)]
+	brands = [f"{prefix} Brand {b}" for b in range(1, BULK_BRANDS + 1)]
+	for brand in brands:
+		if not frappe.db.exists("Brand", brand):
+			frappe.get_doc({"doctype": "Brand", "brand": brand}).insert(ignore_permissions=True)
+	items = []
+	for i in range(1, n_skus + 1):
+		# whole tens: a 10% scheme discount of a whole quantity is whole rupees (the writer refuses rounding)
+		price = float(rng.choice((20, 30, 50, 80, 120, 250, 400)))
+		code = make_item(
+			f"{prefix}-SKU-{i:05d}",
+			item_name=f"{prefix} Product {i:05d}",
+			item_group=groups[i % len(groups)],
+			brand=brands[i % len(brands)],
+			valuation_method="Moving Average",
+		)
+		items.append(
+			{"code": code, "price": price, "cost": round(price * 0.7, 2), "brand": brands[i % len(brands)]}
+		)
+		if i % 50 == 0:
+			frappe.utils.update_progress_bar("Items", i, n_skus)
+	print()
+	return items
+
+
+def _bulk_scheme(prefix: str, first_month: date) -> date:
+	start = getdate(add_months(first_month, 6))
+	doc = frappe.get_doc(
+		{
+			"doctype": "DMS Scheme",
+			"scheme_name": f"{prefix} Brand 1 Ten Percent",
+			"scheme_type": "Slab Discount",
+			"channel": "Secondary",
+			"company": company(),
+			"valid_from": start,
+			"valid_upto": getdate(add_months(start, 2)) - timedelta(days=1),
+			"slabs": [{"from_value": 1, "to_value": 0, "discount_type": "Percentage", "discount": 10}],
+			"items": [{"applies_to": "Brand", "value": f"{prefix} Brand 1"}],
+		}
+	).insert(ignore_permissions=True)
+	doc.submit()
+	return start
+
+
+def _bulk_history(writer, prefix, depot, dists, items, first_month, today, n_lines, rng) -> int:
+	"""Month by month: every distributor replenished on the 1st up to a par level from last month's
+	sales, then its invoices in date order (1 to 7 lines, seasonality and growth by zone), a credit note
+	for about one invoice in fifteen; the planted anomalies in the months they fall in."""
+	months = [getdate(add_months(first_month, m)) for m in range(12)]
+	lines_per_dist_month = n_lines / len(dists) / 12
+	silent, dead = f"{prefix}-D002", f"{prefix}-D003"
+	dead_item = items[-1]
+	saleable = items[:-1]
+	assortments = {d.name: rng.sample(saleable, min(BULK_ASSORTMENT, len(saleable))) for d, _r in dists}
+	planted_sales, planted_stock = _bulk_planted(prefix, dists, assortments, today)
+	held = {d.name: {} for d, _r in dists}
+	sold_before = {d.name: {} for d, _r in dists}
+	zone_growth = {1: 0.30, 2: 0.12, 3: 0.05, 4: -0.10}
+	invoices = 0
+	for m, month in enumerate(months):
+		month_end = min(portal.month_bounds(month)[1], today - timedelta(days=1))
+		sales = [sale for sale in planted_sales if month <= sale[0] <= month_end]
+		for dist, retailers in dists:
+			stock, before = held[dist.name], sold_before[dist.name]
+			restock = list(planted_stock.get((dist.name, month), ()))
+			for item in assortments[dist.name]:
+				par = max(12, round(1.5 * before.get(item["code"], 0)))
+				if stock.get(item["code"], 0) < par:
+					restock.append((item["code"], par - stock.get(item["code"], 0)))
+					stock[item["code"]] = par
+			if m == 0 and dist.name == dead:
+				restock.append((dead_item["code"], 30))
+			writer.transfer(dist.name, depot, dist.warehouse, month, restock)
+			sold_before[dist.name] = sold = {}
+			season = SEASON.get(month.month, 1.0) * (1 + zone_growth[_zone(dist.territory)]) ** (m / 12)
+			want = round(lines_per_dist_month * season)
+			while want > 0 and month_end >= month:
+				day = month + timedelta(days=rng.randint(0, (month_end - month).days))
+				count = min(want, rng.randint(1, 7))
+				want -= count
+				if dist.name == silent and day >= today - timedelta(days=21):
+					continue
+				lines = []
+				for item in rng.sample(assortments[dist.name], count):
+					qty = min(rng.randint(1, 6), stock.get(item["code"], 0))
+					if qty:
+						lines.append((item["code"], qty, item["price"]))
+						stock[item["code"]] -= qty
+						sold[item["code"]] = sold.get(item["code"], 0) + qty
+				if lines:
+					sales.append((day, dist, rng.choice(retailers), lines, None))
+		for n, (day, dist, retailer, lines, ref) in enumerate(sorted(sales, key=lambda s: s[0])):
+			name = writer.sale(dist, retailer, day, lines, external_ref=ref)
+			invoices += 1
+			if invoices % RETURN_EVERY == 0 and not ref:  # planted sales (with a reference) stay whole
+				code, qty, rate = lines[0]
+				back = max(1, qty // 3)
+				writer.sale(dist, retailer, day, [(code, -back, rate)], return_against=name)
+				if code in held[dist.name]:
+					held[dist.name][code] += back
+			if n % 500 == 0:
+				frappe.utils.update_progress_bar(f"Month {m + 1} of {len(months)}", n, len(sales))
+		print()
+	return invoices
+
+
+def _bulk_planted(prefix, dists, assortments, today) -> tuple[list, dict]:
+	"""The same invoice under two references (<prefix>-D004, yesterday) and a spike in last week's
+	sell-out of a SKU that sold 3 a week for eight weeks before (<prefix>-D005): the sales, and the stock
+	for them moved in on the first of the month they start in. The SKUs they sell are taken out of the
+	distributor's regular assortment, so the regular sales do not use up their stock."""
+	by_code = {d.name: (d, r) for d, r in dists}
+	sales, stock = [], {}
+
+	def supply(dist, day, code, qty):
+		key = (dist.name, day.replace(day=1))
+		stock.setdefault(key, []).append((code, qty))
+
+	dist, retailers = by_code[f"{prefix}-D004"]
+	double = [assortments[dist.name].pop(), assortments[dist.name].pop()]
+	yesterday = today - timedelta(days=1)
+	lines = [(item["code"], n, item["price"]) for n, item in enumerate(double, start=1)]
+	for code, qty, _rate in lines:
+		supply(dist, yesterday, code, 2 * qty)
+	sales += [
+		(yesterday, dist, retailers[0], lines, ref)
+		for ref in (f"{prefix}-TALLY-1001", f"{prefix}-TALLY-1001-A")
+	]
+	dist, retailers = by_code[f"{prefix}-D005"]
+	item = assortments[dist.name].pop()
+	last_week = today - timedelta(days=today.weekday() + 7)
+	days = [last_week - timedelta(days=7 * w - 1) for w in range(8, 0, -1)]
+	supply(dist, days[0], item["code"], 3 * len(days) + 60)
+	sales += [
+		(day, dist, retailers[1], [(item["code"], 3, item["price"])], f"{prefix}-WEEK-{n}")
+		for n, day in enumerate(days, start=1)
+	]
+	sales.append(
+		(
+			last_week + timedelta(days=2),
+			dist,
+			retailers[1],
+			[(item["code"], 60, item["price"])],
+			f"{prefix}-SPIKE",
+		)
+	)
+	return sales, stock

@@ -30,6 +30,7 @@ from dms_app.tests.factories import (
 
 # columns that name the row itself or when it was written: never the same on two sides
 OWN = {"name", "creation", "modified", "posting_time", "posting_datetime", "_seen", "naming_series"}
+PRICES = (20, 50, 120)
 DAYS = (date(2026, 10, 5), date(2026, 10, 12), date(2026, 10, 20))
 
 
@@ -133,7 +134,9 @@ class TestChannelBulk(FrappeTestCase):
 
 	def test_bulk_rows_equal_erpnexts(self):
 		dist_a, retailers_a, depot_a = self.sides["A"]
-		templates = capture(company(), depot_a, dist_a, retailers_a[0], self.items, DAYS[0])
+		templates = capture(
+			company(), depot_a, dist_a, retailers_a[0], list(zip(self.items, PRICES, strict=True)), DAYS[0]
+		)
 		writer = BulkWriter(templates, company())
 		bulk = self.post("A", writer)
 		posted = self.post("B", None)
@@ -197,7 +200,9 @@ class TestChannelBulk(FrappeTestCase):
 
 	def test_what_it_cannot_write_is_refused(self):
 		dist_a, retailers_a, depot_a = self.sides["A"]
-		templates = capture(company(), depot_a, dist_a, retailers_a[0], self.items, DAYS[0])
+		templates = capture(
+			company(), depot_a, dist_a, retailers_a[0], list(zip(self.items, PRICES, strict=True)), DAYS[0]
+		)
 		writer = BulkWriter(templates, company())
 		with self.assertRaisesRegex(BulkError, "after"):  # more than it holds
 			writer.sale(dist_a, retailers_a[0], DAYS[2], [(self.items[1], 100000, 50)])
