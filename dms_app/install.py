@@ -92,6 +92,27 @@ UNIQUE_EXTERNAL_REF = "dms_unique_external_ref"
 # A distributor's sell-out by warehouse and date (the Place Order page's suggestions): ERPNext's own
 # ledger indexes lead with the item or the date, so without it the query reads the whole ledger.
 SELL_OUT_INDEX = "dms_warehouse_posting_datetime"
+# Covering indexes for the channel analytics (figures in README, benchmarks/channel_reports.py, on a year
+# of 200 distributors): MariaDB answers from the index alone instead of reading each wide ledger or
+# invoice row.
+CHANNEL_INDEXES = {
+	# the channel's movements by warehouse, item and voucher type over a period (Sell-in vs Sell-out, the
+	# alert rules), in the order they are summed: 0.3 s instead of 3.3 s
+	"dms_channel_moves": (
+		"Stock Ledger Entry",
+		["warehouse", "item_code", "voucher_type", "posting_datetime", "is_cancelled", "actual_qty"],
+	),
+	# sell-out (Secondary Sales Analytics, the cards): the invoices by date and what the reports filter
+	# and group them by, and their lines' groups and amounts: 0.7 s instead of 1.3 s by SKU and month
+	"dms_sell_out_invoices": (
+		"Sales Invoice",
+		["docstatus", "posting_date", "distributor", "company", "territory", "customer", "customer_group"],
+	),
+	"dms_sell_out_lines": (
+		"Sales Invoice Item",
+		["parent", "parenttype", "item_code", "item_group", "brand", "base_net_amount", "stock_qty"],
+	),
+}
 
 CUSTOMER_GROUPS = {"distributor_customer_group": "Distributors", "retailer_customer_group": "Retailers"}
 
@@ -102,6 +123,7 @@ def after_install():
 	make_custom_fields()
 	add_unique_external_ref()
 	add_sell_out_index()
+	add_channel_indexes()
 	sync()
 
 
@@ -130,6 +152,11 @@ def add_unique_external_ref():
 
 def add_sell_out_index():
 	frappe.db.add_index("Stock Ledger Entry", ["warehouse", "posting_datetime"], SELL_OUT_INDEX)
+
+
+def add_channel_indexes():
+	for name, (doctype, columns) in CHANNEL_INDEXES.items():
+		frappe.db.add_index(doctype, columns, name)
 
 
 def fingerprint() -> dict:

@@ -28,6 +28,8 @@ class TestInstall(FrappeTestCase):
 			frappe.db.get_value("Warehouse", settings.distributor_warehouse_group, "is_group"), 1
 		)
 		self.assertTrue(frappe.db.has_index("tabStock Ledger Entry", install.SELL_OUT_INDEX))
+		for name, (doctype, _columns) in install.CHANNEL_INDEXES.items():
+			self.assertTrue(frappe.db.has_index(f"tab{doctype}", name), name)
 		self.assertTrue(frappe.db.has_index("tabSales Invoice", install.UNIQUE_EXTERNAL_REF))
 
 
