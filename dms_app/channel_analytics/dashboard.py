@@ -10,6 +10,9 @@ Definitions (the portal home uses the same for one distributor, dms_app.portal.k
   (both at valuation, so price and margin do not distort it);
 - orders waiting: primary orders in an approval state; claims waiting: scheme claims sent for approval;
 - open alerts: DMS Channel Alerts still open.
+
+They only read (frappe.read_only): on a site with a read replica (``read_from_replica`` and
+``replica_host`` in site_config) they run on it, as Frappe's report runner does for the reports.
 """
 
 from datetime import date, timedelta
@@ -46,6 +49,7 @@ def _empty(fieldtype: str) -> dict:
 
 
 @frappe.whitelist(methods=["GET", "POST"])
+@frappe.read_only()
 def sell_in_this_month(filters: dict | str | None = None) -> dict:
 	require_analytics_reader()
 	scope = visible_distributors()
@@ -55,6 +59,7 @@ def sell_in_this_month(filters: dict | str | None = None) -> dict:
 
 
 @frappe.whitelist(methods=["GET", "POST"])
+@frappe.read_only()
 def sell_out_this_month(filters: dict | str | None = None) -> dict:
 	require_analytics_reader()
 	scope = visible_distributors()
@@ -65,6 +70,7 @@ def sell_out_this_month(filters: dict | str | None = None) -> dict:
 
 
 @frappe.whitelist(methods=["GET", "POST"])
+@frappe.read_only()
 def channel_stock_value(filters: dict | str | None = None) -> dict:
 	require_analytics_reader()
 	scope = visible_distributors()
@@ -74,6 +80,7 @@ def channel_stock_value(filters: dict | str | None = None) -> dict:
 
 
 @frappe.whitelist(methods=["GET", "POST"])
+@frappe.read_only()
 def days_of_cover(filters: dict | str | None = None) -> dict:
 	require_analytics_reader()
 	scope = visible_distributors()
@@ -85,6 +92,7 @@ def days_of_cover(filters: dict | str | None = None) -> dict:
 
 
 @frappe.whitelist(methods=["GET", "POST"])
+@frappe.read_only()
 def orders_waiting(filters: dict | str | None = None) -> dict:
 	require_analytics_reader()
 	scope = visible_distributors()
@@ -102,6 +110,7 @@ def orders_waiting(filters: dict | str | None = None) -> dict:
 
 
 @frappe.whitelist(methods=["GET", "POST"])
+@frappe.read_only()
 def open_alerts(filters: dict | str | None = None) -> dict:
 	require_analytics_reader()
 	scope = visible_distributors()
@@ -116,6 +125,7 @@ def open_alerts(filters: dict | str | None = None) -> dict:
 
 
 @frappe.whitelist(methods=["GET", "POST"])
+@frappe.read_only()
 def claims_waiting(filters: dict | str | None = None) -> dict:
 	require_analytics_reader()
 	from dms_app.workflows.scheme_claim import PENDING
@@ -134,6 +144,7 @@ def claims_waiting(filters: dict | str | None = None) -> dict:
 
 
 @frappe.whitelist(methods=["GET", "POST"])
+@frappe.read_only()
 def sell_in_vs_sell_out(
 	chart_name: str | None = None,
 	chart: dict | str | None = None,

@@ -13,6 +13,7 @@ from datetime import date
 
 import frappe
 from frappe import _
+from frappe.query_builder import Case
 from frappe.query_builder.functions import Sum
 from frappe.utils import add_months, flt, getdate, nowdate
 
@@ -52,7 +53,7 @@ def execute(filters=None):
 	if query.nothing_visible:
 		return columns(group_by, measure, buckets), [], no_scope_message()
 	rows = analytics.pivot(
-		query.by_day(from_date, to_date),
+		query.by_period(buckets),
 		buckets,
 		previous=query.totals(*analytics.previous_window(from_date, to_date)),
 		last_year=query.totals(*analytics.last_year_window(from_date, to_date)),
@@ -127,14 +128,20 @@ class SellOut:
 			.where(self.conditions & self.invoice.posting_date[from_date:to_date])
 		)
 
-	def by_day(self, from_date: date, to_date: date) -> list[tuple[str, date, float]]:
+	def by_period(self, buckets: list[analytics.Period]) -> list[tuple[str, date, float]]:
+		"""Summed by group and period in the database, each period named by its first day: a row a
+		group and period (2,000 SKUs by 12 months), not a row a group and day."""
+		period = Case()
+		for bucket in buckets:
+			period = period.when(self.invoice.posting_date[bucket.start : bucket.end], bucket.start)
 		rows = (
-			self._query(from_date, to_date)
-			.select(self.group, self.invoice.posting_date, Sum(self.amount))
-			.groupby(self.group, self.invoice.posting_date)
+			self._query(buckets[0].start, buckets[-1].end)
+			.select(self.group, period, Sum(self.amount))
+			.groupby(self.group, period)
 			.run()
 		)
-		return [(group or NOT_SET, getdate(day), flt(amount)) for group, day, amount in rows]
+		starts = {str(bucket.start): bucket.start for bucket in buckets}  # the CASE answers the date as text
+		return [(group or NOT_SET, starts[str(start)], flt(amount)) for group, start, amount in rows]
 
 	def totals(self, from_date: date, to_date: date) -> list[tuple[str, float]]:
 		rows = self._query(from_date, to_date).select(self.group, Sum(self.amount)).groupby(self.group).run()
