@@ -415,9 +415,10 @@ def _claim(scheme: str, dist) -> None:
 # -- medium and large: history written in bulk ---------------------------------------------------------
 
 SIZES = {
-	# distributors, SKUs, retailers, invoice lines in the year
-	"medium": (200, 2000, 20000, 200000),
-	"large": (2000, 20000, 200000, 2000000),
+	# name prefix, distributors, SKUs, retailers, invoice lines in the year
+	"tiny": ("CT", 6, 60, 60, 2000),  # the integration test's
+	"medium": ("CM", 200, 2000, 20000, 200000),
+	"large": ("CL", 2000, 20000, 200000, 2000000),
 }
 BULK_ASSORTMENT = 150  # SKUs a distributor carries
 BULK_BRANDS = 10
@@ -427,8 +428,8 @@ BULK_ZONES = 4
 def build_bulk(size: str = "medium", seed: int = 1, commit: bool = True) -> dict:
 	"""The issue's medium (or large) channel: masters made by Frappe and ERPNext as usual, a year of
 	replenishment transfers and secondary sales written by the bulk writer (dms_app.tests.channel_bulk,
-	whose rows test_channel_bulk proves equal to ERPNext's own posting). Named "CM-..." (medium) or
-	"CL-..." (large), beside the small "CH-..." channel.
+	whose rows test_channel_bulk proves equal to ERPNext's own posting). Named "CM-..." (medium),
+	"CL-..." (large) or "CT-..." (tiny, for the test), beside the small "CH-..." channel.
 
 		bench --site <site> execute dms_app.tests.channel_dataset.build_bulk --kwargs "{'size': 'medium'}"
 
@@ -443,8 +444,7 @@ def build_bulk(size: str = "medium", seed: int = 1, commit: bool = True) -> dict
 	if size not in SIZES:
 		raise ValueError(f"size must be one of {', '.join(SIZES)}")
 	started = time.monotonic()
-	n_dists, n_skus, n_retailers, n_lines = SIZES[size]
-	prefix = {"medium": "CM", "large": "CL"}[size]
+	prefix, n_dists, n_skus, n_retailers, n_lines = SIZES[size]
 	rng = random.Random(int(seed))
 	today = getdate(nowdate())
 	first_month = getdate(add_months(today.replace(day=1), -11))
