@@ -12,10 +12,12 @@ it) as Administrator:
 The number cards and the daily alert rules (run as of --to-date, their findings rolled back) are timed
 the same way.
 
-The data is what the site holds (say which in the README): for instance the burst benchmark's
-distributors (benchmarks/channel_burst.py) and the portal load data (dms_app.tests.load_data.make).
+The data is what the site holds (say which in the README); the issue's medium channel is made by
 
-	cd /opt/dms-bench/sites && ../env/bin/python /path/to/benchmarks/channel_reports.py --site dms.localhost
+	bench --site medium.localhost execute dms_app.tests.channel_dataset.build_bulk --kwargs "{'size': 'medium'}"
+
+	cd /opt/dms-bench/sites && ../env/bin/python /path/to/benchmarks/channel_reports.py --site medium.localhost \
+		--from-date 2026-01-01 --to-date 2026-12-03
 
 Figures go to stdout and to <--out>/channel_reports.json.
 """
