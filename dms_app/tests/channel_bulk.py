@@ -29,6 +29,7 @@ from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
 
 import frappe
+from frappe import _
 from frappe.model.naming import NamingSeries
 from frappe.utils import flt, money_in_words, now_datetime
 
@@ -37,6 +38,9 @@ from dms_app.core.distributor import distributor_series
 from dms_app.schemes import engine
 
 TABLES = (
+	"Material Request",
+	"Material Request Item",
+	"DMS Approval Log",
 	"Stock Entry",
 	"Stock Entry Detail",
 	"Sales Invoice",
@@ -47,6 +51,7 @@ TABLES = (
 	"Payment Ledger Entry",
 	"DMS Scheme Ledger Entry",
 )
+KINDS = ("sale", "return", "transfer", "order", "dispatch", "receipt")
 FLUSH_EVERY = 20000  # rows held before they are written
 
 
@@ -58,8 +63,10 @@ def capture(
 	company: str, depot: str, distributor, retailer: str, items: list[tuple[str, float]], day: date
 ) -> dict:
 	"""Post a transfer of ``items`` (code, rate) from ``depot`` to ``distributor``, a sale of them to
-	``retailer`` and a return of the first, read every row they wrote, and roll them back. ``items`` need
-	stock in ``depot``; choose a day and items a secondary scheme discounts, so that the sale earns it."""
+	``retailer`` and a return of the first on ``day``, and a primary order of them through the approval
+	workflow, dispatch and receipt today; read every row they wrote, and roll them back. ``items`` need
+	stock in ``depot``, and ``distributor`` its In Transit warehouse; choose a day and items a secondary
+	scheme discounts, so that the sale earns it."""
 	from dms_app.tests.factories import sale_on
 
 	frappe.db.savepoint("dms_bulk_capture")
@@ -88,17 +95,54 @@ def capture(
 			is_return=1,
 			return_against=sale.name,
 		)
+		order, dispatch, receipt = place_order(distributor, depot, [(code, 5) for code, _rate in items])
 		rows = {
 			kind: _rows_of(doctype, name)
 			for kind, doctype, name in (
 				("transfer", "Stock Entry", transfer.name),
 				("sale", "Sales Invoice", sale.name),
 				("return", "Sales Invoice", credit.name),
+				("dispatch", "Stock Entry", dispatch),
+				("receipt", "Stock Entry", receipt),
 			)
+		}
+		rows["order"] = {
+			"Material Request": frappe.get_all("Material Request", filters={"name": order}, fields=["*"]),
+			**{
+				table: frappe.get_all(table, filters={"parent": order}, fields=["*"], order_by="idx")
+				for table in ("Material Request Item", "DMS Approval Log")
+			},
 		}
 	finally:
 		frappe.db.rollback(save_point="dms_bulk_capture")
 	return rows
+
+
+def place_order(distributor, depot: str, lines: list[tuple[str, float]]) -> tuple[str, str, str]:
+	"""A primary order from ``depot`` through the app's own flow, as Administrator: placed, sent for
+	approval, approved at every level the site's approval rules ask for, its dispatch released, received
+	in full (today: the flow dates each step when it is taken). Returns (order, dispatch, receipt)."""
+	from dms_app.primary_sales.dispatch import receive
+	from dms_app.tests.factories import act, approve_order, make_primary_order
+
+	oem_depot = frappe.db.get_single_value("DMS Settings", "oem_depot_warehouse")
+	_set_depot(depot)  # orders come from the depot DMS Settings names
+	try:
+		order = make_primary_order(distributor, lines)
+		act("Administrator", order, "Submit for Approval")
+		order = approve_order(order, "Administrator")
+		dispatch = frappe.get_all(
+			"Stock Entry Detail", filters={"material_request": order.name}, pluck="parent", distinct=True
+		)[0]
+		act("Administrator", frappe.get_doc("Stock Entry", dispatch), "Dispatch")
+		return order.name, dispatch, receive(dispatch)
+	finally:
+		_set_depot(oem_depot)
+
+
+def _set_depot(depot: str) -> None:
+	frappe.db.set_single_value("DMS Settings", "oem_depot_warehouse", depot)
+	frappe.clear_document_cache("DMS Settings", "DMS Settings")
 
 
 def _rows_of(doctype: str, name: str) -> dict[str, list[dict]]:
@@ -156,11 +200,12 @@ class BulkWriter:
 		# the Sales Invoice series without the captured distributor's code (dms_app.distribution.locks)
 		self.base_series = sale.naming_series.removesuffix(f"{sale.distributor}-")
 		self.written = 0
+		self.details: list[str] = []  # the rows of the last transfer
 
 	# -- helpers -----------------------------------------------------------------------------------------
 
 	def _template_row(self, table: str) -> dict | None:
-		for kind in ("sale", "return", "transfer"):
+		for kind in KINDS:
 			if rows := self.t[kind].get(table):
 				return rows[0]
 		return None
@@ -270,12 +315,27 @@ class BulkWriter:
 
 	# -- documents ---------------------------------------------------------------------------------------
 
-	def transfer(self, distributor: str, source: str, target: str, day: date, lines: list[tuple[str, float]]):
-		t = self.t["transfer"]
+	def transfer(
+		self,
+		distributor: str,
+		source: str,
+		target: str,
+		day: date,
+		lines: list[tuple[str, float]],
+		*,
+		kind: str = "transfer",
+		fields: dict | None = None,
+		line_fields: list[dict] | None = None,
+	) -> str:
+		"""A submitted Material Transfer of (item, qty) lines; ``kind`` "dispatch" or "receipt" is an
+		order's leg through the distributor's In Transit warehouse, with ``fields`` and ``line_fields``
+		(per line) linking it to the order or the dispatch."""
+		t = self.t[kind]
 		parent = t["Stock Entry"][0]
 		name = self._next_in_series(parent.naming_series)
 		clock = self._clock()
 		total = 0.0
+		self.details = []
 		for idx, (code, qty) in enumerate(lines, start=1):
 			item = self._item(code)
 			rate = self._balance(code, source)[1]
@@ -300,7 +360,9 @@ class BulkWriter:
 				valuation_rate=rate,
 				basic_amount=amount,
 				amount=amount,
+				**(line_fields[idx - 1] if line_fields else {}),
 			)
+			self.details.append(detail["name"])
 			out = next(r for r in t["Stock Ledger Entry"] if flt(r.actual_qty) < 0)
 			into = next(r for r in t["Stock Ledger Entry"] if flt(r.actual_qty) > 0)
 			common = dict(
@@ -327,8 +389,95 @@ class BulkWriter:
 			total_outgoing_value=total,
 			total_incoming_value=total,
 			total_amount=total,
+			**(fields or {}),
 		)
 		return name
+
+	def order(self, distributor, depot: str, transit: str, day: date, lines: list[tuple[str, float, float]]):
+		"""An approved primary order of (item, qty, rate) lines, as the approval workflow leaves it (its
+		approval log a step an hour from nine o'clock), dispatched from ``depot`` into ``transit`` and
+		received in full the same day. Returns (order, dispatch, receipt)."""
+		t = self.t["order"]
+		parent = t["Material Request"][0]
+		template_line = t["Material Request Item"][0]
+		name = self._next_in_series(parent.naming_series)
+		schedule = day + (template_line.schedule_date - parent.transaction_date)
+		rows = []
+		for idx, (code, qty, rate) in enumerate(lines, start=1):
+			item = self._item(code)
+			rows.append(
+				self._add(
+					"Material Request Item",
+					template_line,
+					parent=name,
+					idx=idx,
+					item_code=code,
+					item_name=item.item_name,
+					description=item.description,
+					item_group=item.item_group,
+					brand=item.brand,
+					uom=item.stock_uom,
+					stock_uom=item.stock_uom,
+					schedule_date=schedule,
+					from_warehouse=depot,
+					warehouse=distributor.warehouse,
+					qty=qty,
+					stock_qty=qty,
+					ordered_qty=qty,
+					# what the distributor's warehouse is projected to hold before the order, as ERPNext
+					# reads it from the Bin (projected = actual: these orders never stay open)
+					projected_qty=self._balance(code, distributor.warehouse)[0],
+					rate=rate,
+					price_list_rate=rate,
+					amount=flt(qty * rate, 2),
+				)
+			)
+		start = datetime.combine(day, time(9))
+		steps = sorted(t["DMS Approval Log"], key=lambda r: r.idx)
+		for hour, log in enumerate(steps):
+			self._add("DMS Approval Log", log, parent=name, at=start + timedelta(hours=hour))
+		names = [item_name for item_name in (self._item(code).item_name for code, _q, _r in lines)]
+		self._add(
+			"Material Request",
+			parent,
+			name=name,
+			title=_("{0} Request for {1}").format(_(parent.material_request_type), ", ".join(names[:3]))[
+				:100
+			],
+			transaction_date=day,
+			schedule_date=schedule,
+			set_from_warehouse=depot,
+			set_warehouse=distributor.warehouse,
+			distributor=distributor.name,
+			dms_order_value=flt(sum(r["amount"] for r in rows), 2),
+			dms_state_since=start + timedelta(hours=len(steps) - 1),
+		)
+		moved = [(code, qty) for code, qty, _rate in lines]
+		dispatch = self.transfer(
+			distributor.name,
+			depot,
+			transit,
+			day,
+			moved,
+			kind="dispatch",
+			fields={"from_warehouse": depot, "to_warehouse": transit},
+			line_fields=[
+				{"material_request": name, "material_request_item": r["name"], "transferred_qty": r["qty"]}
+				for r in rows
+			],
+		)
+		dispatched = self.details
+		receipt = self.transfer(
+			distributor.name,
+			transit,
+			distributor.warehouse,
+			day,
+			moved,
+			kind="receipt",
+			fields={"outgoing_stock_entry": dispatch},
+			line_fields=[{"against_stock_entry": dispatch, "ste_detail": d} for d in dispatched],
+		)
+		return name, dispatch, receipt
 
 	def _clock(self) -> timedelta:
 		"""A posting time: the writer's own clock, a microsecond a document."""

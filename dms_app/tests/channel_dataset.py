@@ -427,17 +427,18 @@ BULK_ZONES = 4
 
 def build_bulk(size: str = "medium", seed: int = 1, commit: bool = True) -> dict:
 	"""The issue's medium (or large) channel: masters made by Frappe and ERPNext as usual, a year of
-	replenishment transfers and secondary sales written by the bulk writer (dms_app.tests.channel_bulk,
-	whose rows test_channel_bulk proves equal to ERPNext's own posting). Named "CM-..." (medium),
+	primary orders (approved, dispatched through the distributor's In Transit warehouse and received, on
+	the first of each month) and secondary sales written by the bulk writer (dms_app.tests.channel_bulk,
+	whose rows test_channel_bulk proves equal to what the app and ERPNext post). Named "CM-..." (medium),
 	"CL-..." (large) or "CT-..." (tiny, for the test), beside the small "CH-..." channel.
 
 		bench --site <site> execute dms_app.tests.channel_dataset.build_bulk --kwargs "{'size': 'medium'}"
 
 	Planted for the alert rules: a distributor silent for the last three weeks (<prefix>-D002), one with
 	a SKU received and never sold (<prefix>-D003), an invoice sent twice under two references
-	(<prefix>-D004) and a spike in last week's sell-out (<prefix>-D005). Not written: primary orders
-	(Material Requests and their approvals; sell-in counted from orders is empty), stock
-	reconciliations, free goods. Like ``build``, a failed run leaves nothing (one transaction)."""
+	(<prefix>-D004) and a spike in last week's sell-out (<prefix>-D005). A claim of the scheme for the
+	first five distributors. Not written: stock reconciliations, free goods, portal users (Frappe allows
+	a few new users an hour). Like ``build``, a failed run leaves nothing (one transaction)."""
 	from dms_app.tests.channel_bulk import BulkWriter, capture
 
 	require_test_site()
@@ -472,6 +473,7 @@ def build_bulk(size: str = "medium", seed: int = 1, commit: bool = True) -> dict
 		dist = make_distributor(
 			f"{prefix}-D{n:03d}", distributor_name=f"{prefix} Distributor {n:03d}", territory=area
 		)
+		transit_warehouse(dist.name)  # every warehouse before the first stock posting
 		retailers = [
 			frappe.get_doc(
 				{
@@ -495,7 +497,7 @@ def build_bulk(size: str = "medium", seed: int = 1, commit: bool = True) -> dict
 	step("distributors and retailers", len(dists))
 	receive_stock_many(depot, items, first_month - timedelta(days=1))
 	step("depot stock", len(items))
-	scheme_start = _bulk_scheme(prefix, first_month)
+	scheme, scheme_start = _bulk_scheme(prefix, first_month)
 	brand_items = [(i["code"], i["price"]) for i in items if i["brand"] == f"{prefix} Brand 1"][:2]
 	templates = capture(company(), depot, dists[0][0], dists[0][1][0], brand_items, scheme_start)
 	writer = BulkWriter(templates, company())
@@ -504,6 +506,17 @@ def build_bulk(size: str = "medium", seed: int = 1, commit: bool = True) -> dict
 	invoices = _bulk_history(writer, prefix, depot, dists, items, first_month, today, n_lines, rng)
 	writer.finish()
 	step("history", writer.written)
+	for dist, _retailers in dists[:5]:
+		frappe.get_doc(
+			{
+				"doctype": "DMS Scheme Claim",
+				"distributor": dist.name,
+				"scheme": scheme,
+				"from_date": scheme_start,
+				"to_date": getdate(add_months(scheme_start, 2)) - timedelta(days=1),
+			}
+		).insert(ignore_permissions=True)
+	step("claims", 5)
 	_save(commit)
 	return {
 		"made": True,
@@ -562,6 +575,7 @@ def _bulk_catalogue(prefix: str, n_skus: int, rng: random.Random) -> list[dict]:
 		price = float(rng.choice((20, 30, 50, 80, 120, 250, 400)))
 		code = make_item(
 			f"{prefix}-SKU-{i:05d}",
+			price=price,
 			item_name=f"{prefix} Product {i:05d}",
 			item_group=groups[i % len(groups)],
 			brand=brands[i % len(brands)],
@@ -576,7 +590,7 @@ def _bulk_catalogue(prefix: str, n_skus: int, rng: random.Random) -> list[dict]:
 	return items
 
 
-def _bulk_scheme(prefix: str, first_month: date) -> date:
+def _bulk_scheme(prefix: str, first_month: date) -> tuple[str, date]:
 	start = getdate(add_months(first_month, 6))
 	doc = frappe.get_doc(
 		{
@@ -592,12 +606,12 @@ def _bulk_scheme(prefix: str, first_month: date) -> date:
 		}
 	).insert(ignore_permissions=True)
 	doc.submit()
-	return start
+	return doc.name, start
 
 
 def _bulk_history(writer, prefix, depot, dists, items, first_month, today, n_lines, rng) -> int:
-	"""Month by month: every distributor replenished on the 1st up to a par level from last month's
-	sales, then its invoices in date order (1 to 7 lines, seasonality and growth by zone), a credit note
+	"""Month by month: every distributor's order on the 1st (approved, dispatched and received that day)
+	up to a par level from last month's sales, then its invoices in date order (1 to 7 lines, seasonality and growth by zone), a credit note
 	for about one invoice in fifteen; the planted anomalies in the months they fall in."""
 	months = [getdate(add_months(first_month, m)) for m in range(12)]
 	lines_per_dist_month = n_lines / len(dists) / 12
@@ -606,6 +620,8 @@ def _bulk_history(writer, prefix, depot, dists, items, first_month, today, n_lin
 	saleable = items[:-1]
 	assortments = {d.name: rng.sample(saleable, min(BULK_ASSORTMENT, len(saleable))) for d, _r in dists}
 	planted_sales, planted_stock = _bulk_planted(prefix, dists, assortments, today)
+	prices = {i["code"]: i["price"] for i in items}
+	transits = {d.name: transit_warehouse(d.name) for d, _r in dists}
 	held = {d.name: {} for d, _r in dists}
 	sold_before = {d.name: {} for d, _r in dists}
 	zone_growth = {1: 0.30, 2: 0.12, 3: 0.05, 4: -0.10}
@@ -623,7 +639,7 @@ def _bulk_history(writer, prefix, depot, dists, items, first_month, today, n_lin
 					stock[item["code"]] = par
 			if m == 0 and dist.name == dead:
 				restock.append((dead_item["code"], 30))
-			writer.transfer(dist.name, depot, dist.warehouse, month, restock)
+			writer.order(dist, depot, transits[dist.name], month, [(c, q, prices[c]) for c, q in restock])
 			sold_before[dist.name] = sold = {}
 			season = SEASON.get(month.month, 1.0) * (1 + zone_growth[_zone(dist.territory)]) ** (m / 12)
 			want = round(lines_per_dist_month * season)
