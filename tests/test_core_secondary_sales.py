@@ -208,3 +208,29 @@ def test_posting_order_keeps_every_invoice_once_and_sorts_by_date(dates):
 	ordered = in_posting_order(invoices)
 	assert sorted(i.external_ref for i in ordered) == sorted(i.external_ref for i in invoices)
 	assert [i.posting_date for i in ordered] == sorted(i.posting_date for i in invoices)
+
+
+def test_a_day_of_tally_gives_the_sales_and_lists_what_it_leaves_out():
+	skipped, errors = [], []
+	day = (DATA / "tally" / "day_2026-11-05.xml").read_text(encoding="utf-8")
+	records = tally_to_records(day, skipped, errors)
+	assert [r["external_ref"] for r in records] == [
+		"HT/26-27/101",
+		"HT/26-27/102",
+		"HT/26-27/103",
+		"HT/CN/7",
+		"HT/26-27/107",
+	]
+	assert {(v["external_ref"], v["voucher_type"]) for v in skipped} == {
+		("HT/26-27/104", "Sales"),
+		("HT/26-27/105", "Sales"),
+		("HT/26-27/098", "Sales"),
+		("HT/26-27/106", "Sales"),
+		("RCPT/26-27/55", "Receipt"),
+		("JV/26-27/12", "Journal"),
+	}
+	assert all(v["reason"] for v in skipped)
+	[unit] = errors  # a compound unit it has no conversion for: that voucher only
+	assert (unit.invoice, unit.field) == ("HT/26-27/108", "qty")
+	with pytest.raises(BatchError, match="HT/26-27/108"):
+		tally_to_records(day)  # without a list for row errors, the file is refused with the reason

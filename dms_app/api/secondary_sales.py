@@ -47,7 +47,13 @@ def resolve_distributor(distributor: str | None) -> str:
 	return distributor
 
 
-def read_batch(format: str, invoices=None, data: str | None = None) -> tuple[list, list[RowError]]:
+def read_batch(
+	format: str, invoices=None, data: str | None = None
+) -> tuple[list, list[RowError], list[dict]]:
+	"""The batch's invoices, its row errors, and the vouchers of a Tally file that are no sale to post
+	(cancelled, optional, deleted, post-dated, other voucher types), each with the reason."""
+	skipped: list[dict] = []
+	errors: list[RowError] = []
 	if format not in FORMATS:
 		frappe.throw(_("format must be one of: {0}").format(", ".join(FORMATS)), title=_("Invalid Format"))
 	try:
@@ -56,9 +62,8 @@ def read_batch(format: str, invoices=None, data: str | None = None) -> tuple[lis
 		elif format == "csv":
 			records = csv_to_records(data or "")
 		else:
-			records = tally_to_records(data or "")
-		errors: list[RowError] = []
-		return parse_invoices(records, errors), errors
+			records = tally_to_records(data or "", skipped, errors)
+		return parse_invoices(records, errors), errors, skipped
 	except (BatchError, json.JSONDecodeError) as e:
 		frappe.throw(_("The batch cannot be read: {0}").format(e), title=_("Invalid Batch"))
 
@@ -69,7 +74,7 @@ def upload(
 ) -> dict:
 	distributor = resolve_distributor(distributor)
 	frappe.has_permission("Sales Invoice", "create", throw=True)
-	parsed, errors = read_batch(format, invoices, data)
+	parsed, errors, skipped = read_batch(format, invoices, data)
 	parsed = in_posting_order(parsed)
 	# Posted in this request when small and nothing of the distributor's is waiting for a worker (it
 	# would then be posted before older uploads); otherwise queued behind them.
@@ -83,6 +88,8 @@ def upload(
 				"source_format": FORMATS[format],
 				"payload": json.dumps([_plain(invoice) for invoice in parsed]),
 				"read_errors": json.dumps([e.as_dict() for e in errors]),
+				"skipped_vouchers": len(skipped),
+				"skipped": json.dumps(skipped) if skipped else None,
 			}
 		).insert()
 		if small:
@@ -113,6 +120,7 @@ def upload_status(upload: str | None = None) -> dict:
 		"created": doc.created_invoices,
 		"duplicates": doc.duplicate_invoices,
 		"rejected": doc.rejected_invoices,
+		"skipped": json.loads(doc.skipped) if doc.skipped else [],
 		"results": json.loads(doc.results) if doc.results else None,
 	}
 

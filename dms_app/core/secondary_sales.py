@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -283,66 +281,39 @@ def csv_to_records(text: str) -> list[dict]:
 
 # -- Tally XML ---------------------------------------------------------------------------------------
 
-_QTY = re.compile(r"^\s*(-?[\d,]*\.?\d+)")
-SALES_TYPES = {"sales"}
-RETURN_TYPES = {"credit note", "sales return"}
 
+def tally_to_records(
+	text: str, skipped: list[dict] | None = None, errors: list[RowError] | None = None
+) -> list[dict]:
+	"""The sales and credit-note vouchers of a Tally XML export as plain records, read by
+	dms_app.core.tally: cancelled, optional, deleted and post-dated vouchers and other voucher types are
+	left out, each appended to ``skipped`` as {external_ref, posting_date, voucher_type, reason}; a cash
+	sale's retailer is its buyer (BASICBUYERNAME), not the cash ledger; quantities and rates are in the
+	billed unit, a line's own unit statement ("24 Pcs = 2 Box") converting a rate per another unit, and
+	a free quantity is a line at rate 0. A voucher with a unit it cannot convert is no record: it is
+	appended to ``errors`` (the invoice is rejected with the reason, the others go on); without
+	``errors`` it refuses the file."""
+	from dms_app.core import tally
 
-def _tally_number(text: str | None) -> str | None:
-	"""Tally writes quantities as " 100 Nos" and rates as "25.00/Nos"; keep the leading number."""
-	if text is None:
-		return None
-	match = _QTY.match(text.split("/")[0])
-	return match.group(1).replace(",", "") if match else text.strip()
-
-
-def tally_to_records(text: str) -> list[dict]:
-	"""Sales and credit-note vouchers of a Tally XML export (ENVELOPE/.../TALLYMESSAGE/VOUCHER with
-	ALLINVENTORYENTRIES.LIST or INVENTORYENTRIES.LIST) as plain records; other vouchers are skipped."""
-	try:
-		root = ET.fromstring(text.strip().lstrip("\ufeff"))
-	except ET.ParseError as e:
-		raise BatchError(f"the XML cannot be read: {e}")
-	if root.tag != "ENVELOPE":
-		raise BatchError("not a Tally export: the root element must be ENVELOPE")
 	records = []
-	for voucher in root.iter("VOUCHER"):
-		kind = (voucher.findtext("VOUCHERTYPENAME") or voucher.get("VCHTYPE") or "").strip().lower()
-		if kind not in SALES_TYPES | RETURN_TYPES:
+	for voucher in tally.read_vouchers(io.BytesIO(text.encode("utf-8"))):
+		if isinstance(voucher, tally.SkippedVoucher):
+			if skipped is not None:
+				skipped.append(
+					{
+						"external_ref": voucher.external_ref,
+						"posting_date": voucher.posting_date,
+						"voucher_type": voucher.voucher_type,
+						"reason": voucher.reason,
+					}
+				)
 			continue
-		entries = voucher.findall("ALLINVENTORYENTRIES.LIST") or voucher.findall("INVENTORYENTRIES.LIST")
-		lines = []
-		for entry in entries:
-			amount_qty = _tally_number(entry.findtext("BILLEDQTY") or entry.findtext("ACTUALQTY"))
-			qty = amount_qty.lstrip("-") if amount_qty else amount_qty
-			lines.append(
-				{
-					"item_code": entry.findtext("STOCKITEMNAME"),
-					"qty": qty,
-					"rate": _tally_number(entry.findtext("RATE")),
-					"discount_percentage": _tally_number(entry.findtext("DISCOUNT")) or 0,
-				}
-			)
-		return_against = None
-		if kind in RETURN_TYPES:
-			for allocation in voucher.iter("BILLALLOCATIONS.LIST"):
-				if (allocation.findtext("BILLTYPE") or "").strip().lower() == "agst ref":
-					return_against = _text(allocation.findtext("NAME"))
-					break
-		records.append(
-			{
-				"external_ref": voucher.findtext("VOUCHERNUMBER"),
-				"posting_date": voucher.findtext("DATE"),
-				"retailer": {
-					"name": voucher.findtext("PARTYLEDGERNAME") or voucher.findtext("PARTYNAME"),
-					"tax_id": voucher.findtext("PARTYGSTIN"),
-					"mobile": voucher.findtext("PARTYMOBILE"),
-				},
-				"is_return": kind in RETURN_TYPES,
-				"return_against": return_against,
-				"lines": lines,
-			}
-		)
+		try:
+			records.append(tally.to_record(voucher))
+		except tally.UnitError as e:
+			if errors is None:
+				raise BatchError(str(e))
+			errors.append(RowError(voucher.external_ref or voucher.index, None, "qty", str(e)))
 	return records
 
 

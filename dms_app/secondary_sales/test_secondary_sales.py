@@ -266,6 +266,41 @@ class TestSecondarySales(FrappeTestCase):
 			[r["status"] for r in tally["results"] if r["external_ref"] == "HT/26-27/103"], ["rejected"]
 		)
 
+	def test_a_day_of_tally_lists_every_voucher_it_does_not_post_with_the_reason(self):
+		# its retailers (GSTINs the other Tally test's file shares) and invoices are undone at the end
+		frappe.db.savepoint("tally_day")
+		self.addCleanup(frappe.db.rollback, save_point="tally_day")
+		dist = make_distributor("T-SS-TALLY-DAY")
+		stock_and_map(dist)
+		day = (DATA / "tally" / "day_2026-11-05.xml").read_text(encoding="utf-8")
+		result = self.post(distributor=dist.name, format="tally", data=day)
+		skipped = {v["external_ref"]: v["reason"] for v in result["skipped"]}
+		self.assertEqual(
+			set(skipped),
+			{"HT/26-27/104", "HT/26-27/105", "HT/26-27/098", "HT/26-27/106", "RCPT/26-27/55", "JV/26-27/12"},
+		)
+		self.assertIn("cancelled", skipped["HT/26-27/104"])
+		self.assertIn("post-dated", skipped["HT/26-27/106"])
+		self.assertIn("Receipt", skipped["RCPT/26-27/55"])
+		# the others are all answered: a compound unit without its conversion is rejected with the reason
+		answered = {r["external_ref"]: r for r in result["results"]}
+		self.assertEqual(
+			set(answered),
+			{"HT/26-27/101", "HT/26-27/102", "HT/26-27/103", "HT/CN/7", "HT/26-27/107", "HT/26-27/108"},
+		)
+		[unit] = answered["HT/26-27/108"]["errors"]
+		self.assertIn("no conversion from Pcs", unit["message"])
+		self.assertFalse(
+			set(skipped)
+			& {
+				r.dms_external_ref
+				for r in frappe.get_all(
+					"Sales Invoice", filters={"distributor": dist.name}, fields=["dms_external_ref"]
+				)
+			}
+		)
+		self.assertEqual(frappe.db.get_value("DMS Upload", result["upload"], "skipped_vouchers"), 6)
+
 	def test_portal_user_posts_only_for_their_distributor(self):
 		result = self.post(self.portal, invoices=json_batch(("P-1",)))
 		self.assertEqual(result["results"][0]["status"], "created")

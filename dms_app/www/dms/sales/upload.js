@@ -135,12 +135,23 @@
 					<td data-label="${esc(L.details)}" class="dms-wrap">${details}</td></tr>`;
 			})
 			.join("");
+		// vouchers of a Tally file that are no sale (cancelled, optional, deleted, post-dated, other types)
+		const skipped = (status.skipped || [])
+			.map(
+				(v) => `<tr data-result="skipped" data-ref="${esc(v.external_ref || "")}">
+					<td data-label="${esc(L.invoice)}"><b>${esc(v.external_ref || "")}</b> ${esc(v.voucher_type || "")}</td>
+					<td data-label="${esc(L.result)}"><span class="dms-pill">${esc(L.skipped)}</span></td>
+					<td data-label="${esc(L.details)}" class="dms-wrap">${esc(v.reason)}</td></tr>`
+			)
+			.join("");
 		if (!shown || shown.upload !== status.upload) refreshRecent();
 		resultsBox.innerHTML = `<div class="dms-alert ${counts.rejected ? "red" : ""}" role="status" data-dms-upload-summary${counts.rejected ? "" : ' style="background:#e4f8ec;color:#137333;border-color:#b7e4c7"'}>
-				${esc(fill(L.upload, status.upload))}: ${esc(fill(L.summary, counts.created, counts.duplicate, counts.rejected))}</div>
+				${esc(fill(L.upload, status.upload))}: ${esc(fill(L.summary, counts.created, counts.duplicate, counts.rejected))}${
+					skipped ? " " + esc(fill(L.skipped_summary, (status.skipped || []).length)) : ""
+				}</div>
 			<div class="dms-table-wrap"><table class="dms-table dms-stack" data-dms-upload-results>
 			<thead><tr><th>${esc(L.invoice)}</th><th>${esc(L.result)}</th><th>${esc(L.details)}</th></tr></thead>
-			<tbody>${rows}</tbody></table></div>`;
+			<tbody>${rows}${skipped}</tbody></table></div>`;
 	}
 
 	// the list of recent uploads, as the page renders it now (with the upload just made)
