@@ -9,7 +9,7 @@ from datetime import date
 
 import frappe
 from frappe import _
-from frappe.query_builder.functions import Sum
+from frappe.query_builder.functions import Date, Sum
 from frappe.utils import getdate, nowdate
 
 from dms_app.core import portal
@@ -41,13 +41,13 @@ def stock_lines(distributor: str, today: date | None = None) -> list[portal.Stoc
 
 
 def incoming_entries(warehouses: list[str], items: list[str]) -> list[dict]:
-	"""The receipts (item_code, warehouse, posting_date, qty) of ``items`` into ``warehouses``. Read with
-	their posting datetime, which the covering index dms_app.install.CHANNEL_INDEXES["dms_channel_moves"]
-	holds (the date is not in it): MariaDB answers from the index, without reading each ledger row."""
+	"""The receipts (item_code, warehouse, posting_date, qty) of ``items`` into ``warehouses``. The date is
+	read from the posting datetime, which the covering index dms_app.install.CHANNEL_INDEXES
+	["dms_channel_moves"] holds (posting_date is not in it): MariaDB answers from the index alone."""
 	sle = frappe.qb.DocType("Stock Ledger Entry")
 	rows = (
 		frappe.qb.from_(sle)
-		.select(sle.item_code, sle.warehouse, sle.posting_datetime, sle.actual_qty)
+		.select(sle.item_code, sle.warehouse, Date(sle.posting_datetime), sle.actual_qty)
 		.where(
 			sle.warehouse.isin(warehouses)
 			& sle.item_code.isin(items)
@@ -57,8 +57,8 @@ def incoming_entries(warehouses: list[str], items: list[str]) -> list[dict]:
 		.run()
 	)
 	return [
-		{"item_code": item, "warehouse": warehouse, "posting_date": when.date(), "qty": qty}
-		for item, warehouse, when, qty in rows
+		{"item_code": item, "warehouse": warehouse, "posting_date": day, "qty": qty}
+		for item, warehouse, day, qty in rows
 	]
 
 

@@ -8,7 +8,7 @@ distributor portal's ageing, dms_app.core.portal), and batch quantities near exp
 Quantities and values come from Bin; rows are limited to the distributors the user may see
 (dms_app.channel_analytics.scope); the territory filter and roll-up are the distributor's."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import frappe
 from frappe import _
@@ -139,7 +139,12 @@ def _net_sold(owners: dict, items: list[str], today) -> dict[tuple[str, str], fl
 			& sle.warehouse.isin(list(owners))
 			& sle.item_code.isin(items)
 			& sle.voucher_type.isin(list(analytics.SELLING_VOUCHERS))
-			& sle.posting_date[today - timedelta(days=COVER_DAYS - 1) : today]
+			# by posting time, which the covering index dms_channel_moves holds (the date is not in it)
+			& sle.posting_datetime[
+				datetime.combine(today - timedelta(days=COVER_DAYS - 1), time.min) : datetime.combine(
+					today, time.max
+				)
+			]
 		)
 		.groupby(sle.warehouse, sle.item_code)
 		.run()
