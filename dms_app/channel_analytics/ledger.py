@@ -64,10 +64,12 @@ class ChannelLedger:
 			self.bin_conditions &= allowed
 
 	def balances(self, from_date, to_date) -> dict[tuple[str, str], analytics.ChannelBalance]:
-		"""Per (distributor, item): the ledger's own running balance (qty_after_transaction) before the
-		first day and at the end of the last, and the movements between classified by voucher. A stock
-		reconciliation posts no quantity (actual_qty 0, only the new balance), so what the movements do
-		not explain of the closing balance is shown as adjusted."""
+		"""Per (distributor, item): the balance at the end of the last day (today's Bin less what moved
+		since), the movements of the period classified by voucher, and the balance before the first day
+		(the closing less those movements). A stock reconciliation posts no quantity (actual_qty 0, only
+		the new balance): an item reconciled in the period takes its opening from the ledger's own running
+		balance (qty_after_transaction), and what the movements do not explain of the closing balance is
+		shown as adjusted."""
 		start = datetime.combine(from_date, time.min)
 		end = datetime.combine(to_date, time.max)
 		balances: dict[tuple[str, str], analytics.ChannelBalance] = {}
@@ -77,30 +79,45 @@ class ChannelLedger:
 		def balance(key):
 			return balances.setdefault(key, analytics.ChannelBalance())
 
-		for key, qty in self._running_balances(start, inclusive=False).items():
-			balance(key).opening = qty
+		closing = self._balances_at(end, inclusive=True)
+		net: dict[tuple[str, str], float] = {}  # what moved in the period, per (distributor, item)
+		reconciled: set[tuple[str, str]] = set()  # (item, warehouse) reconciled in the period
 		for warehouse, item_code, voucher_type, out, into in self._moves(start, end):
+			if voucher_type == "Stock Reconciliation":
+				reconciled.add((item_code, warehouse))
+				continue
+			key = (self.owners[warehouse], item_code)
 			for qty in (flt(out), flt(into)):
 				if qty:
-					analytics.classify_movement(
-						balance((self.owners[warehouse], item_code)), voucher_type, qty
-					)
-		closing = self._running_balances(end, inclusive=True) if self._posted_after(end) else self._bins()
+					analytics.classify_movement(balance(key), voucher_type, qty)
+					net[key] = net.get(key, 0.0) + qty
+		# the opening is the closing less what moved, but for what was reconciled in the period (a
+		# balance posted, not a quantity): those read their last ledger row before the period
+		recounted = {(self.owners[w], i) for i, w in reconciled}
+		for key in set(closing) | set(net):
+			if key not in recounted:
+				balance(key).opening = closing.get(key, 0.0) - net.get(key, 0.0)
+		if reconciled and self._posted_before(start):
+			every_pair = {
+				(item, warehouse)
+				for warehouse, dist in self.owners.items()
+				for (d, item) in recounted
+				if d == dist
+			}
+			for key, qty in self._running_balances(start, False, every_pair).items():
+				balance(key).opening = qty
 		for key in set(closing) | set(balances):
 			b = balance(key)
 			b.adjusted += closing.get(key, 0.0) - b.closing
 		return {key: b for key, b in balances.items() if any(abs(getattr(b, f)) > 1e-9 for f in FIGURES)}
 
 	def _moves(self, start: datetime, end: datetime) -> list[tuple]:
-		"""(warehouse, item, voucher type, quantity out, quantity in) over [start, end], stock
-		reconciliations left out. The ledger alone, its warehouses named, grouped in the order of the
-		covering index dms_app.install.CHANNEL_MOVES_INDEX: MariaDB sums while it reads the index."""
+		"""(warehouse, item, voucher type, quantity out, quantity in) over [start, end]. The ledger alone,
+		its warehouses named, grouped in the order of the covering index dms_app.install.CHANNEL_INDEXES
+		["dms_channel_moves"]: MariaDB sums while it reads the index."""
 		sle = frappe.qb.DocType("Stock Ledger Entry")
 		condition = (
-			sle.warehouse.isin(list(self.owners))
-			& (sle.is_cancelled == 0)
-			& sle.posting_datetime[start:end]
-			& (sle.voucher_type != "Stock Reconciliation")
+			sle.warehouse.isin(list(self.owners)) & (sle.is_cancelled == 0) & sle.posting_datetime[start:end]
 		)
 		if self.items is not None:
 			condition &= sle.item_code.isin(self.items)
@@ -118,44 +135,70 @@ class ChannelLedger:
 			.run()
 		)
 
-	def _posted_after(self, end: datetime) -> bool:
+	def _posted_before(self, start: datetime) -> bool:
+		"""Whether these warehouses have any ledger row before ``start`` (when not, every opening is 0)."""
 		sle = frappe.qb.DocType("Stock Ledger Entry")
 		return bool(
 			frappe.qb.from_(sle)
 			.select(sle.name)
 			.where(
-				sle.warehouse.isin(list(self.owners)) & (sle.posting_datetime > end) & (sle.is_cancelled == 0)
+				sle.warehouse.isin(list(self.owners))
+				& (sle.posting_datetime < start)
+				& (sle.is_cancelled == 0)
 			)
 			.limit(1)
 			.run()
 		)
 
-	def _bins(self) -> dict[tuple[str, str], float]:
-		"""Today's balances (Bin.actual_qty is the ledger's last running balance), summed per distributor
-		and item: the closing balance when nothing is posted after the period."""
+	def _balances_at(self, moment: datetime, inclusive: bool) -> dict[tuple[str, str], float]:
+		"""Per (distributor, item): the balance at ``moment`` (its end when ``inclusive``), as today's Bin
+		less what moved after it. A stock reconciliation posts a balance, not a quantity (actual_qty 0),
+		so an item and warehouse reconciled after ``moment`` reads its last ledger row up to it instead.
+		Both read only the ledger after ``moment`` (the covering index), not the whole history."""
+		sle = frappe.qb.DocType("Stock Ledger Entry")
+		after = sle.posting_datetime > moment if inclusive else sle.posting_datetime >= moment
+		condition = sle.warehouse.isin(list(self.owners)) & (sle.is_cancelled == 0) & after
+		if self.items is not None:
+			condition &= sle.item_code.isin(self.items)
+		moved: dict[tuple[str, str], float] = {}
+		reconciled: set[tuple[str, str]] = set()
+		for warehouse, item_code, voucher_type, qty in (
+			frappe.qb.from_(sle)
+			.select(sle.warehouse, sle.item_code, sle.voucher_type, Sum(sle.actual_qty))
+			.where(condition)
+			.groupby(sle.warehouse, sle.item_code, sle.voucher_type)
+			.run()
+		):
+			if voucher_type == "Stock Reconciliation":
+				reconciled.add((item_code, warehouse))
+			moved[(item_code, warehouse)] = moved.get((item_code, warehouse), 0.0) + flt(qty)
 		bin_ = frappe.qb.DocType("Bin")
 		out: dict[tuple[str, str], float] = {}
-		rows = (
+		for warehouse, item_code, qty in (
 			frappe.qb.from_(bin_)
 			.join(self.warehouse)
 			.on(self.warehouse.name == bin_.warehouse)
 			.join(self.item)
 			.on(self.item.name == bin_.item_code)
-			.select(self.warehouse.distributor, bin_.item_code, bin_.actual_qty)
+			.select(bin_.warehouse, bin_.item_code, bin_.actual_qty)
 			.where(self.bin_conditions)
 			.run()
-		)
-		for dist, item, qty in rows:
-			out[(dist, item)] = out.get((dist, item), 0.0) + flt(qty)
+		):
+			if (item_code, warehouse) in reconciled:
+				continue
+			key = (self.owners[warehouse], item_code)
+			out[key] = out.get(key, 0.0) + flt(qty) - moved.get((item_code, warehouse), 0.0)
+		if reconciled:
+			for key, qty in self._running_balances(moment, inclusive, reconciled).items():
+				out[key] = out.get(key, 0.0) + qty
 		return out
 
-	def _running_balances(self, before: datetime, inclusive: bool) -> dict[tuple[str, str], float]:
-		"""The last running balance of each warehouse and item up to ``before`` (ERPNext's ledger order:
-		posting datetime, then creation), summed per distributor and item.
-
-		Each (item, warehouse) that ever moved has a Bin; its last ledger row up to the date is one
-		lookup on ERPNext's (item_code, warehouse, posting_datetime, creation) index, where a window
-		over the whole history read every row of it (six times slower on a year of 200 distributors)."""
+	def _running_balances(
+		self, before: datetime, inclusive: bool, pairs: set[tuple[str, str]]
+	) -> dict[tuple[str, str], float]:
+		"""The last running balance up to ``before`` (ERPNext's ledger order: posting datetime, then
+		creation) of each (item, warehouse) of ``pairs``, summed per distributor and item: one lookup
+		on ERPNext's (item_code, warehouse, posting_datetime, creation) index each."""
 		sle, bin_ = frappe.qb.DocType("Stock Ledger Entry").as_("last"), frappe.qb.DocType("Bin")
 		reached = sle.posting_datetime <= before if inclusive else sle.posting_datetime < before
 		last = (
@@ -177,12 +220,16 @@ class ChannelLedger:
 			.on(self.warehouse.name == bin_.warehouse)
 			.join(self.item)
 			.on(self.item.name == bin_.item_code)
-			.select(self.warehouse.distributor, bin_.item_code, last)
-			.where(self.bin_conditions)
+			.select(self.warehouse.distributor, bin_.item_code, bin_.warehouse, last)
+			.where(
+				self.bin_conditions
+				& bin_.item_code.isin(list({item for item, _w in pairs}))
+				& bin_.warehouse.isin(list({warehouse for _i, warehouse in pairs}))
+			)
 			.run()
 		)
 		out: dict[tuple[str, str], float] = {}
-		for dist, item, qty in rows:
-			if qty is not None:
+		for dist, item, warehouse, qty in rows:
+			if (item, warehouse) in pairs and qty is not None:
 				out[(dist, item)] = out.get((dist, item), 0.0) + flt(qty)
 		return out
