@@ -19,6 +19,7 @@ from collections import defaultdict
 
 import frappe
 from frappe import _
+from frappe.query_builder import Case
 from frappe.query_builder.functions import Count, Sum
 from frappe.utils import add_months, flt, getdate, nowdate
 
@@ -106,20 +107,22 @@ def _fill(names, start, end) -> dict[str, tuple[float, float]]:
 		frappe.qb.from_(line)
 		.join(order)
 		.on(line.parent == order.name)
-		.select(order.distributor, line.stock_qty, line.ordered_qty)
+		.select(
+			order.distributor,
+			Sum(line.stock_qty),
+			# a line counts as dispatched up to what it asked for
+			Sum(Case().when(line.ordered_qty < line.stock_qty, line.ordered_qty).else_(line.stock_qty)),
+		)
 		.where(
 			(order.docstatus == 1)
 			& order.distributor.isin(names)
 			& order.transaction_date[start:end]
 			& (line.parenttype == "Material Request")
 		)
+		.groupby(order.distributor)
 		.run()
 	)
-	fill: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
-	for name, asked, dispatched in rows:
-		fill[name][0] += flt(asked)
-		fill[name][1] += min(flt(dispatched), flt(asked))
-	return {name: (asked, dispatched) for name, (asked, dispatched) in fill.items()}
+	return {name: (flt(asked), flt(dispatched)) for name, asked, dispatched in rows}
 
 
 def _turnaround(names, start, end) -> dict[str, float]:
