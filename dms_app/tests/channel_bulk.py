@@ -59,33 +59,17 @@ class BulkError(ValueError):
 	pass
 
 
-def capture(
-	company: str, depot: str, distributor, retailer: str, items: list[tuple[str, float]], day: date
-) -> dict:
+def capture(depot: str, distributor, retailer: str, items: list[tuple[str, float]], day: date) -> dict:
 	"""Post a transfer of ``items`` (code, rate) from ``depot`` to ``distributor``, a sale of them to
 	``retailer`` and a return of the first on ``day``, and a primary order of them through the approval
 	workflow, dispatch and receipt today; read every row they wrote, and roll them back. ``items`` need
 	stock in ``depot``, and ``distributor`` its In Transit warehouse; choose a day and items a secondary
 	scheme discounts, so that the sale earns it."""
-	from dms_app.tests.factories import sale_on
+	from dms_app.tests.factories import sale_on, transfer_on
 
 	frappe.db.savepoint("dms_bulk_capture")
 	try:
-		transfer = frappe.get_doc(
-			{
-				"doctype": "Stock Entry",
-				"stock_entry_type": "Material Transfer",
-				"company": company,
-				"distributor": distributor.name,
-				"posting_date": day,
-				"set_posting_time": 1,
-				"items": [
-					{"item_code": code, "s_warehouse": depot, "t_warehouse": distributor.warehouse, "qty": 10}
-					for code, _rate in items
-				],
-			}
-		).insert(ignore_permissions=True)
-		transfer.submit()
+		transfer = transfer_on(distributor, depot, [(code, 10) for code, _rate in items], day)
 		sale = sale_on(distributor, retailer, [(code, 2, rate) for code, rate in items], day)
 		credit = sale_on(
 			distributor,

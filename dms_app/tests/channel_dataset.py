@@ -56,6 +56,7 @@ from dms_app.tests.factories import (
 	make_user,
 	receive_stock,
 	sale_on,
+	transfer_on,
 )
 
 PREFIX = "CH"
@@ -277,7 +278,8 @@ def _history(dists, items, first_month: date, today: date, rng: random.Random) -
 	posted = 0
 	for n, (day, _order, kind, arguments) in enumerate(sorted(events, key=lambda e: (e[0], e[1]))):
 		if kind == "transfer":
-			_transfer(*arguments, day)
+			depot, dist, lines = arguments
+			transfer_on(dist, depot, lines, day)
 		elif kind == "receipt":
 			receive_stock(*arguments, posting_date=day)
 		elif kind == "reconcile":
@@ -350,25 +352,6 @@ def _reconcile(dist, code: str, qty: float, rate: float, day: date) -> None:
 			"items": [{"item_code": code, "warehouse": dist.warehouse, "qty": qty, "valuation_rate": rate}],
 		}
 	).insert(ignore_permissions=True)
-	doc.submit()
-
-
-def _transfer(depot: str, dist, lines: list[tuple[str, float]], day: date) -> None:
-	doc = frappe.get_doc(
-		{
-			"doctype": "Stock Entry",
-			"stock_entry_type": "Material Transfer",
-			"company": dist.company,
-			"distributor": dist.name,
-			"posting_date": day,
-			"set_posting_time": 1,
-			"items": [
-				{"item_code": code, "s_warehouse": depot, "t_warehouse": dist.warehouse, "qty": qty}
-				for code, qty in lines
-			],
-		}
-	)
-	doc.insert(ignore_permissions=True)
 	doc.submit()
 
 
@@ -499,7 +482,7 @@ def build_bulk(size: str = "medium", seed: int = 1, commit: bool = True) -> dict
 	step("depot stock", len(items))
 	scheme, scheme_start = _bulk_scheme(prefix, first_month)
 	brand_items = [(i["code"], i["price"]) for i in items if i["brand"] == f"{prefix} Brand 1"][:2]
-	templates = capture(company(), depot, dists[0][0], dists[0][1][0], brand_items, scheme_start)
+	templates = capture(depot, dists[0][0], dists[0][1][0], brand_items, scheme_start)
 	writer = BulkWriter(templates, company())
 	step("templates", 3)
 

@@ -526,6 +526,28 @@ def sale_on(distributor, retailer: str, lines, posting_date, **fields):
 	return doc
 
 
+def transfer_on(distributor, source: str, lines: list[tuple[str, float]], posting_date):
+	"""A submitted Material Transfer of (item_code, qty) lines from ``source`` into ``distributor``'s
+	warehouse, dated ``posting_date`` (what a received primary order posts, without the order)."""
+	doc = frappe.get_doc(
+		{
+			"doctype": "Stock Entry",
+			"stock_entry_type": "Material Transfer",
+			"company": distributor.company,
+			"distributor": distributor.name,
+			"posting_date": posting_date,
+			"set_posting_time": 1,
+			"items": [
+				{"item_code": code, "s_warehouse": source, "t_warehouse": distributor.warehouse, "qty": qty}
+				for code, qty in lines
+			],
+		}
+	)
+	doc.insert(ignore_permissions=True)
+	doc.submit()
+	return doc
+
+
 def make_territory_manager(email: str, territory: str | None = None) -> str:
 	"""A Regional Sales Manager, made the Territory Manager of ``territory`` through ERPNext's own chain:
 	Territory.territory_manager -> Sales Person.employee -> Employee.user_id."""

@@ -27,6 +27,7 @@ from dms_app.tests.factories import (
 	make_warehouse,
 	receive_stock,
 	sale_on,
+	transfer_on,
 )
 
 CHILDREN = {
@@ -126,27 +127,7 @@ class TestChannelBulk(FrappeTestCase):
 				if writer:
 					names.append(writer.transfer(dist.name, depot, dist.warehouse, day, step[2]))
 				else:
-					doc = frappe.get_doc(
-						{
-							"doctype": "Stock Entry",
-							"stock_entry_type": "Material Transfer",
-							"company": dist.company,
-							"distributor": dist.name,
-							"posting_date": day,
-							"set_posting_time": 1,
-							"items": [
-								{
-									"item_code": c,
-									"s_warehouse": depot,
-									"t_warehouse": dist.warehouse,
-									"qty": q,
-								}
-								for c, q in step[2]
-							],
-						}
-					).insert(ignore_permissions=True)
-					doc.submit()
-					names.append(doc.name)
+					names.append(transfer_on(dist, depot, step[2], day).name)
 				continue
 			retailer = retailers[step[2]]
 			against = sales[step[3] - 1] if kind == "return" else None
@@ -166,7 +147,7 @@ class TestChannelBulk(FrappeTestCase):
 	def test_bulk_rows_equal_erpnexts(self):
 		dist_a, retailers_a, depot_a = self.sides["A"]
 		templates = capture(
-			company(), depot_a, dist_a, retailers_a[0], list(zip(self.items, PRICES, strict=True)), DAYS[0]
+			depot_a, dist_a, retailers_a[0], list(zip(self.items, PRICES, strict=True)), DAYS[0]
 		)
 		writer = BulkWriter(templates, company())
 		bulk = self.post("A", writer)
@@ -240,7 +221,7 @@ class TestChannelBulk(FrappeTestCase):
 	def test_what_it_cannot_write_is_refused(self):
 		dist_a, retailers_a, depot_a = self.sides["A"]
 		templates = capture(
-			company(), depot_a, dist_a, retailers_a[0], list(zip(self.items, PRICES, strict=True)), DAYS[0]
+			depot_a, dist_a, retailers_a[0], list(zip(self.items, PRICES, strict=True)), DAYS[0]
 		)
 		writer = BulkWriter(templates, company())
 		with self.assertRaisesRegex(BulkError, "after"):  # more than it holds
