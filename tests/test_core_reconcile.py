@@ -1,6 +1,6 @@
 import io
 from dataclasses import replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -8,13 +8,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dms_app.core.reconcile import (
+	CHARGE,
+	DISCOUNT,
+	ROUND_OFF,
+	TAX,
 	Difference,
+	LedgerRule,
 	PostedTotals,
 	TallyTotals,
 	check_voucher,
 	expected_total,
 	format_amount,
+	heads_by_account,
+	pick_template,
+	plan_ledgers,
 	reconcile,
+	rules_by_ledger,
 	tally_totals,
 )
 from dms_app.core.tally import (
@@ -356,3 +365,127 @@ def test_a_reader_and_reconcile_agree_on_the_committed_unicode_export():
 	assert tally_totals(voucher) == TallyTotals(
 		lines=(D("500.00"),), taxes={"CGST": D("45.00"), "SGST": D("45.00")}, total=D("590.00")
 	)
+
+
+# -- the ledgers of an uploaded invoice, by the distributor's mapping -------------------------------------
+
+RULES = rules_by_ledger(
+	[
+		("Output CGST 9%", LedgerRule(TAX, "CGST", "Output Tax CGST - T")),
+		("Output SGST 9%", LedgerRule(TAX, "SGST", "Output Tax SGST - T")),
+		("Output CGST 2.5%", LedgerRule(TAX, "CGST", "Output Tax CGST - T")),
+		("Output SGST 2.5%", LedgerRule(TAX, "SGST", "Output Tax SGST - T")),
+		("Output IGST 28%", LedgerRule(TAX, "IGST", "Output Tax IGST - T")),
+		("Output Cess 12%", LedgerRule(TAX, "Cess", "Output Tax Cess - T")),
+		("Trade Discount Allowed", LedgerRule(DISCOUNT)),
+		("Rounded Off", LedgerRule(ROUND_OFF)),
+		("Freight Outward", LedgerRule(CHARGE, account="Freight - T")),
+		("Packing", LedgerRule(CHARGE)),
+	]
+)
+TEMPLATES = {
+	"GST In-state": ["Output Tax CGST - T", "Output Tax SGST - T"],
+	"GST Out-state": ["Output Tax IGST - T"],
+	"GST Out-state with Cess": ["Output Tax IGST - T", "Output Tax Cess - T"],
+}
+
+
+def test_ledgers_are_planned_by_the_mapping_whatever_their_spelling():
+	plan = plan_ledgers(
+		[
+			("Trade Discount Allowed", "-87.64"),
+			("output  cgst 2.5%", "107.36"),
+			("Output SGST 2.5%", 107.36),
+			("Output CGST 9%", "10"),
+			("Freight Outward", "50"),
+			("Rounded Off", "-0.08"),
+		],
+		RULES,
+	)
+	assert plan.problems == ()
+	assert plan.tax_accounts == {"Output Tax CGST - T", "Output Tax SGST - T"}
+	assert plan.taxes == {"CGST": D("117.36"), "SGST": D("107.36")}
+	assert (plan.discount, plan.round_off) == (D("87.64"), D("-0.08"))
+	assert [(c.ledger, c.account, c.amount) for c in plan.charges] == [
+		("Freight Outward", "Freight - T", D(50))
+	]
+	assert pick_template(plan.tax_accounts, TEMPLATES) == "GST In-state"
+	books = plan.books([D(1800), D(2582)], D(4509))
+	assert books.charges == {"Freight Outward": D(50)}
+	assert books.lines == (D(1800), D(2582))
+
+
+def test_a_ledger_the_mapping_does_not_know_or_gives_no_account_is_a_problem_never_a_guess():
+	plan = plan_ledgers([("Output UTGST 9%", "12"), ("Packing", "5"), ("Rounded Off", "0.2")], RULES)
+	assert [p.split(" (")[0].split(":")[0] for p in plan.problems] == [
+		"ledger Output UTGST 9%",
+		"ledger Packing",
+	]
+	assert "not mapped" in plan.problems[0] and "no account" in plan.problems[1]
+	assert plan.tax_accounts == frozenset()
+
+
+@pytest.mark.parametrize(
+	("ledgers", "template"),
+	[
+		(["Output IGST 28%"], "GST Out-state"),
+		(["Output IGST 28%", "Output Cess 12%"], "GST Out-state with Cess"),
+		(["Output CGST 9%"], None),  # CGST without SGST: no template has exactly that
+		([], None),
+	],
+)
+def test_the_template_is_the_one_with_exactly_the_invoices_tax_accounts(ledgers, template):
+	plan = plan_ledgers([(name, 1) for name in ledgers], RULES)
+	assert pick_template(plan.tax_accounts, TEMPLATES) == template
+
+
+def test_the_tally_reader_takes_the_mapping_as_ledger_kinds():
+	assert [RULES[key].tally_kind for key in ("output cgst 9%", "trade discount allowed", "rounded off")] == [
+		"tax:CGST",
+		"discount",
+		"round_off",
+	]
+	assert heads_by_account(RULES)["Output Tax Cess - T"] == "Cess"
+
+
+@given(
+	lines=st.lists(st.decimals(min_value=0, max_value=100000, places=2), min_size=1, max_size=6),
+	cgst_rate=st.sampled_from([D("2.5"), D(6), D(9), D(14)]),
+	discount=st.decimals(min_value=0, max_value=50, places=2),
+	freight=st.decimals(min_value=0, max_value=500, places=2),
+)
+def test_books_that_add_up_reconcile_with_a_posting_of_the_same_figures(lines, cgst_rate, discount, freight):
+	# Σ lines - discount + taxes + charges + round-off = total, as Tally balances a voucher
+	net = sum(lines, D(0)) - discount
+	tax = (net * cgst_rate / 100).quantize(D("0.01"))
+	unrounded = net + 2 * tax + freight
+	total = unrounded.quantize(D(1), rounding=ROUND_HALF_UP)
+	entries = [
+		("Trade Discount Allowed", -discount),
+		("Output CGST 9%", tax),
+		("Output SGST 9%", tax),
+		("Freight Outward", freight),
+		("Rounded Off", total - unrounded),
+	]
+	plan = plan_ledgers(entries, RULES)
+	books = plan.books(lines, total)
+	assert (
+		sum(books.lines, D(0))
+		- books.discount
+		+ sum(books.taxes.values(), D(0))
+		+ sum(books.charges.values(), D(0))
+		+ books.round_off
+		== books.total
+	)
+	posted = PostedTotals(
+		lines=tuple(float(x) for x in lines),
+		taxes={"cgst": float(tax), "SGST": float(tax)},
+		discount=float(discount),
+		round_off=float(total - unrounded),
+		total=float(total),
+		charges={"Freight Outward": float(freight)},
+	)
+	assert reconcile(books, posted) == []
+	# a tax rate the DMS template gets wrong shows up as that head and the total
+	wrong = replace(posted, taxes={"CGST": float(tax) + 5, "SGST": float(tax)}, total=float(total) + 5)
+	assert [d.field for d in reconcile(books, wrong)] == ["CGST", "total"]

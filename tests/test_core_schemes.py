@@ -324,3 +324,68 @@ def test_budgets_hold(case):
 			assert math.fsum(b.value for b in mine) <= scheme.budget_left + 1e-6
 		elif scheme.budget_type == QUANTITY:
 			assert math.fsum(b.qty for b in mine) <= scheme.budget_left + 1e-6
+
+
+# -- invoices from the distributor's books, and returns -------------------------------------------
+
+
+def test_the_books_discount_is_explained_up_to_what_the_schemes_give():
+	scheme = Scheme("S1", SLAB, slabs=SLABS, items=frozenset({"BIS"}))
+	free = Scheme("F1", FREE_GOODS, buy_qty=10, free_qty=1, free_item="CUP", items=frozenset({"BIS"}))
+	bill = Scheme("B1", BILL_VALUE, basis=VALUE, slabs=(Slab(500, None, AMOUNT, 20),))
+	# at list price: 60 biscuits at 10 earn 10 % (60), 6 cups free, and 20 off the bill
+	out = s.evaluate(
+		cart(line("1", "BIS", 60, 10), line("2", "CAKE", 10, 50), prices={"CUP": 5.0}), [scheme, free, bill]
+	)
+	given = [s.Given("1", 90.0), s.Given("2", 0.0)]  # the books gave 15 % on the biscuits
+	found = s.explain(out, given, {"CUP": 4.0}, 20.0, {"CUP": 5.0})
+	by_scheme = {(b.scheme, b.line): b for b in found.benefits}
+	assert by_scheme[("S1", "1")].discount == 60.0  # all of the scheme's 10 %
+	assert by_scheme[("F1", "1")].free_qty == 4.0  # of 6 offered, 4 given: that much is the scheme's
+	assert by_scheme[("F1", "1")].value == 20.0
+	assert by_scheme[("B1", None)].discount == 20.0
+	assert found.unexplained == {"1": 30.0}  # the other 5 % on the biscuits
+	assert found.total_unexplained == 30.0
+
+
+def test_what_no_scheme_gives_is_unexplained_and_rounding_is_not():
+	out = s.evaluate(cart(line("1", "BIS", 5, 10)), [])
+	found = s.explain(out, [s.Given("1", 0.4)], {"CUP": 2.0}, 15.0, {"CUP": 5.0})
+	assert found.benefits == []
+	assert found.unexplained == {"free CUP": 10.0, "bill": 15.0}
+
+
+def test_a_return_gives_back_its_share_of_each_benefit():
+	earned = [
+		s.Earned(s.Benefit("S1", "row-1", discount=60.0, value=60.0, qty=60.0), "BIS"),
+		s.Earned(s.Benefit("F1", "row-1", free_item="CUP", free_qty=6.0, value=30.0, qty=6.0), "BIS"),
+		s.Earned(s.Benefit("B1", None, discount=20.0, value=20.0), None),
+		s.Earned(s.Benefit("S2", "row-2", discount=10.0, value=10.0), "CAKE"),
+	]
+	back = s.given_back(earned, {"BIS": 60.0, "CAKE": 10.0}, {"BIS": 15.0}, 1100.0, 150.0)
+	assert [(item, b.scheme, b.discount, b.free_qty, b.value) for item, b in back] == [
+		("BIS", "S1", -15.0, 0.0, -15.0),
+		("BIS", "F1", 0.0, -1.5, -7.5),
+		(None, "B1", -2.73, 0.0, -2.73),
+	]  # the cakes were not returned: their benefit stays
+
+
+@given(
+	sold=st.integers(min_value=1, max_value=500),
+	parts=st.lists(st.integers(min_value=1, max_value=100), min_size=1, max_size=5),
+	discount=st.integers(min_value=1, max_value=10000).map(lambda n: n / 100),
+)
+def test_returns_never_give_back_more_than_was_earned(sold, parts, discount):
+	earned = [s.Earned(s.Benefit("S1", "row-1", discount=discount, value=discount, qty=sold), "BIS")]
+	returned = 0
+	given_back = 0.0
+	for part in parts:
+		part = min(part, sold - returned)
+		if part <= 0:
+			break
+		returned += part
+		[(_, benefit)] = s.given_back(earned, {"BIS": sold}, {"BIS": part}, 1.0, 0.0)
+		given_back += benefit.discount
+	assert -given_back <= discount + 0.01 * len(parts)
+	if returned == sold:
+		assert math.isclose(-given_back, discount, abs_tol=0.01 * len(parts))

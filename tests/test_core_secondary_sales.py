@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,8 @@ def parse(records):
 
 
 def test_tally_sample():
-	invoices, errors = parse(tally_to_records((DATA / "tally_sales.xml").read_text()))
+	errors = []
+	invoices = parse_invoices(tally_to_records((DATA / "tally_sales.xml").read_text(), [], errors), errors)
 	assert [i.external_ref for i in invoices] == [
 		"HT/26-27/101",
 		"HT/26-27/102",
@@ -35,28 +37,49 @@ def test_tally_sample():
 	first = invoices[0]
 	assert first.posting_date == "2026-11-05"
 	assert first.retailer == RetailerRef(name="Sharma Kirana Store", tax_id="27ABCDE1234F1Z5")
-	assert first.lines == [LineIn("Neem Soap 100g", 100, 25, 5), LineIn("Assam Tea 250g", 10, 125, 0)]
+	# each line keeps the amount the books give it, so the posting can be reconciled with it
+	assert first.lines == [
+		LineIn("Neem Soap 100g", 100, 25, 5, amount=2375),
+		LineIn("Assam Tea 250g", 10, 125, 0, amount=1250),
+	]
+	assert (first.total, first.ledgers) == (3625, [])
 	credit = invoices[2]
 	assert (credit.is_return, credit.return_against) == (True, "HT/26-27/101")
-	assert credit.lines == [LineIn("Neem Soap 100g", 10, 25, 5)]  # Tally's negative quantity, as a return
+	# Tally's negative quantity and amounts, as a return
+	assert credit.lines == [LineIn("Neem Soap 100g", 10, 25, 5, amount=237.5)]
+	assert credit.total == 237.5
+	# the broken voucher: every reason at once, including that it has no total to reconcile with
 	assert {(e.invoice, e.line, e.field) for e in errors} == {
 		("HT/26-27/103", None, "posting_date"),
 		("HT/26-27/103", 1, "qty"),
+		("HT/26-27/103", None, "books"),
 	}
 
 
 def test_csv_template_gives_the_same_invoices_as_tally():
 	from_csv, csv_errors = parse(csv_to_records((DATA / "secondary_sales.csv").read_text()))
-	from_tally, tally_errors = parse(tally_to_records((DATA / "tally_sales.xml").read_text()))
+	tally_errors = []
+	from_tally = parse_invoices(
+		tally_to_records((DATA / "tally_sales.xml").read_text(), [], tally_errors), tally_errors
+	)
 
 	def strip(invoices):
+		# the CSV template carries no figures from the books (line amounts, total) to reconcile with
 		return [
-			(i.external_ref, i.posting_date, i.retailer.name, i.lines, i.is_return, i.return_against)
+			(
+				i.external_ref,
+				i.posting_date,
+				i.retailer.name,
+				[replace(line, amount=None, hsn=None) for line in i.lines],
+				i.is_return,
+				i.return_against,
+			)
 			for i in invoices
 		]
 
 	assert strip(from_csv) == strip(from_tally)
-	assert [e.field for e in csv_errors] == [e.field for e in tally_errors]
+	# the same errors, and from Tally also that the broken voucher has no total
+	assert [e.field for e in csv_errors] == [e.field for e in tally_errors if e.field != "books"]
 
 
 def test_json_shape_and_row_errors():

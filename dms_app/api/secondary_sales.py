@@ -48,10 +48,11 @@ def resolve_distributor(distributor: str | None) -> str:
 
 
 def read_batch(
-	format: str, invoices=None, data: str | None = None
+	format: str, invoices=None, data: str | None = None, distributor: str | None = None
 ) -> tuple[list, list[RowError], list[dict]]:
 	"""The batch's invoices, its row errors, and the vouchers of a Tally file that are no sale to post
-	(cancelled, optional, deleted, post-dated, other voucher types), each with the reason."""
+	(cancelled, optional, deleted, post-dated, other voucher types), each with the reason. A Tally file's
+	quantities and rates are put in each item's stock unit by its UOM conversions."""
 	skipped: list[dict] = []
 	errors: list[RowError] = []
 	if format not in FORMATS:
@@ -62,7 +63,7 @@ def read_batch(
 		elif format == "csv":
 			records = csv_to_records(data or "")
 		else:
-			records = tally_to_records(data or "", skipped, errors)
+			records = tally_to_records(data or "", skipped, errors, ingest.ItemUnits(distributor))
 		return parse_invoices(records, errors), errors, skipped
 	except (BatchError, json.JSONDecodeError) as e:
 		frappe.throw(_("The batch cannot be read: {0}").format(e), title=_("Invalid Batch"))
@@ -74,7 +75,7 @@ def upload(
 ) -> dict:
 	distributor = resolve_distributor(distributor)
 	frappe.has_permission("Sales Invoice", "create", throw=True)
-	parsed, errors, skipped = read_batch(format, invoices, data)
+	parsed, errors, skipped = read_batch(format, invoices, data, distributor)
 	parsed = in_posting_order(parsed)
 	# Posted in this request when small and nothing of the distributor's is waiting for a worker (it
 	# would then be posted before older uploads); otherwise queued behind them.
@@ -121,6 +122,8 @@ def upload_status(upload: str | None = None) -> dict:
 		"duplicates": doc.duplicate_invoices,
 		"rejected": doc.rejected_invoices,
 		"skipped": json.loads(doc.skipped) if doc.skipped else [],
+		"books_total": doc.books_total,
+		"dms_total": doc.dms_total,
 		"results": json.loads(doc.results) if doc.results else None,
 	}
 
@@ -133,4 +136,7 @@ def _plain(invoice) -> dict:
 		"lines": [vars(line) for line in invoice.lines],
 		"is_return": invoice.is_return,
 		"return_against": invoice.return_against,
+		"ledgers": [vars(entry) for entry in invoice.ledgers],
+		"total": invoice.total,
+		"place_of_supply": invoice.place_of_supply,
 	}

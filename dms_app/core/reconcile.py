@@ -7,7 +7,7 @@ Nothing here touches the database: the caller reads the posted invoice's figures
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -178,11 +178,14 @@ def _half_unit(value: Decimal) -> Decimal:
 	return Decimal(5).scaleb(exponent - 1) if isinstance(exponent, int) and exponent < 0 else ZERO
 
 
-def check_voucher(voucher: TallyVoucher, tolerance: Number = PAISA) -> list[Inconsistency]:
+def check_voucher(
+	voucher: TallyVoucher, tolerance: Number = PAISA, *, unmapped_ledgers: bool = True
+) -> list[Inconsistency]:
 	"""Where a voucher does not add up: the party's total against lines - discount + taxes + round-off (+
 	charges), each line's amount against billed quantity x rate less its discount (allowing for a rate
 	rounded to its last decimal), each line's batch amounts against the line, a ledger the mapping does
-	not classify, and a voucher without a party entry. Tally balances every voucher to the paisa, so the
+	not classify (unless ``unmapped_ledgers`` is False: the voucher was read without the mapping, which is
+	applied later), and a voucher without a party entry. Tally balances every voucher to the paisa, so the
 	default tolerance is one paisa."""
 	limit = _decimal(tolerance)
 	found: list[Inconsistency] = []
@@ -218,7 +221,7 @@ def check_voucher(voucher: TallyVoucher, tolerance: Number = PAISA) -> list[Inco
 				f"but Tally's total is {format_amount(voucher.total)}",
 			)
 		)
-	for entry in voucher.unknown_ledgers:
+	for entry in voucher.unknown_ledgers if unmapped_ledgers else ():
 		found.append(
 			Inconsistency(
 				f"ledger {entry.ledger}",
@@ -259,3 +262,125 @@ def check_voucher(voucher: TallyVoucher, tolerance: Number = PAISA) -> list[Inco
 					)
 				)
 	return found
+
+
+# -- an invoice of the batch shape (dms_app.core.secondary_sales), by the distributor's ledger mapping ------
+
+TAX, DISCOUNT, ROUND_OFF, CHARGE = "Tax", "Discount", "Round Off", "Charge"
+RULE_KINDS = (TAX, DISCOUNT, ROUND_OFF, CHARGE)
+
+
+@dataclass(frozen=True)
+class LedgerRule:
+	"""What one ledger of the distributor's books is (a DMS Tally Ledger row): a tax of a head (CGST, SGST,
+	IGST, Cess ...) posted to ``account``, an invoice discount, the round-off, or a charge (freight ...)
+	posted to ``account``."""
+
+	kind: str
+	head: str | None = None
+	account: str | None = None
+
+	@property
+	def tally_kind(self) -> str:
+		"""The ledger kind dms_app.core.tally.read_vouchers takes: "tax:CGST", "discount", "round_off" or
+		"other"."""
+		return {TAX: f"tax:{self.head}", DISCOUNT: "discount", ROUND_OFF: "round_off"}.get(self.kind, "other")
+
+
+@dataclass(frozen=True)
+class Charge:
+	ledger: str
+	account: str
+	amount: Decimal
+
+
+@dataclass(frozen=True)
+class LedgerPlan:
+	"""How an invoice's ledgers are posted: the tax accounts its tax template must have (the template sets
+	the rates; the books' tax amounts are what the posting is reconciled with), the invoice discount on the
+	net total, the charges as actual amounts; the round-off is ERPNext's own rounding, reconciled too."""
+
+	tax_accounts: frozenset[str] = frozenset()
+	taxes: Mapping[str, Decimal] = field(default_factory=dict)  # head -> the books' amount
+	discount: Decimal = ZERO
+	round_off: Decimal = ZERO
+	charges: tuple[Charge, ...] = ()
+	problems: tuple[str, ...] = ()  # ledgers the mapping does not know, or knows without an account
+
+	def books(self, lines: Sequence[Number | None], total: Number | None) -> TallyTotals:
+		"""The books' figures to reconcile the posting with (charges by ledger)."""
+		charges: dict[str, Decimal] = {}
+		for charge in self.charges:
+			charges[charge.ledger] = charges.get(charge.ledger, ZERO) + charge.amount
+		return TallyTotals(
+			lines=tuple(ZERO if amount is None else amount for amount in lines),
+			taxes=dict(self.taxes),
+			discount=self.discount,
+			round_off=self.round_off,
+			total=total,
+			charges=charges,
+		)
+
+
+def _fold(name: str) -> str:
+	return " ".join(name.split()).casefold()
+
+
+def rules_by_ledger(rows: Iterable[tuple[str, LedgerRule]]) -> dict[str, LedgerRule]:
+	"""Ledger name -> rule, matched regardless of case and spacing; a later row for the same ledger wins
+	(give the OEM's rows first and the distributor's own after them)."""
+	return {_fold(name): rule for name, rule in rows}
+
+
+def rule_for(rules: Mapping[str, LedgerRule], ledger: str) -> LedgerRule | None:
+	return rules.get(_fold(ledger))
+
+
+def plan_ledgers(ledgers: Iterable[tuple[str, Number]], rules: Mapping[str, LedgerRule]) -> LedgerPlan:
+	"""The (ledger, amount) entries of an invoice, amounts in the invoice's direction (a discount negative),
+	as a LedgerPlan by ``rules`` (from ``rules_by_ledger``). Every ledger the rules do not name, and every
+	tax or charge rule without an account, is a problem: nothing is guessed."""
+	accounts: set[str] = set()
+	taxes: dict[str, Decimal] = {}
+	discount = round_off = ZERO
+	charges: list[Charge] = []
+	problems: list[str] = []
+	for ledger, value in ledgers:
+		amount = _decimal(value)
+		rule = rule_for(rules, ledger)
+		if rule is None:
+			problems.append(
+				f"ledger {ledger} ({format_amount(amount)}) is not mapped: map it in DMS Tally Ledger as a tax, "
+				"a discount, the round-off or a charge"
+			)
+		elif rule.kind in (TAX, CHARGE) and not rule.account:
+			problems.append(
+				f"ledger {ledger}: its mapping names no account to post the {rule.kind.lower()} to"
+			)
+		elif rule.kind == TAX:
+			accounts.add(rule.account)
+			taxes[rule.head] = taxes.get(rule.head, ZERO) + amount
+		elif rule.kind == DISCOUNT:
+			discount -= amount
+		elif rule.kind == ROUND_OFF:
+			round_off += amount
+		else:
+			charges.append(Charge(ledger, rule.account, amount))
+	return LedgerPlan(frozenset(accounts), taxes, discount, round_off, tuple(charges), tuple(problems))
+
+
+def pick_template(tax_accounts: frozenset[str], templates: Mapping[str, Iterable[str]]) -> str | None:
+	"""The tax template (name -> its tax accounts) whose accounts are exactly ``tax_accounts``: intra-state
+	CGST + SGST, inter-state IGST, with Cess where the books charge it. The first by name when several
+	are; None when none is (or when there is no tax)."""
+	if not tax_accounts:
+		return None
+	for name in sorted(templates):
+		if frozenset(templates[name]) == tax_accounts:
+			return name
+	return None
+
+
+def heads_by_account(rules: Mapping[str, LedgerRule]) -> dict[str, str]:
+	"""Account -> tax head, to read a posted invoice's tax rows back as heads."""
+	return {rule.account: rule.head for rule in rules.values() if rule.kind == TAX and rule.account}

@@ -361,3 +361,131 @@ def _money_down(amount: float) -> float:
 	"""Rounded down to the currency's places, so a capped discount never passes the cap."""
 	scale = 10**CURRENCY_PLACES
 	return math.floor(round(amount * scale, 6)) / scale
+
+
+# -- invoices from the distributor's books, and returns -------------------------------------------
+#
+# An invoice uploaded from a distributor's books (Tally ...) already carries the price the retailer paid:
+# its rates are the truth and the engine never prices it. What the schemes would have given the same cart
+# at list price explains the discount the books gave, and only that much is recorded as the schemes'
+# benefit (the ledger that claims and budgets are made of): a scheme that would give more than the books
+# gave is recorded at what was given; a discount, free quantity or bill discount no scheme explains is
+# reported as unexplained. A return gives back its share of what the invoice it returns recorded.
+
+
+@dataclass(frozen=True)
+class Given:
+	"""A paid line of an uploaded invoice: what the books gave off its list price (quantity x (list rate
+	- rate), in money)."""
+
+	key: str
+	discount: float
+
+
+@dataclass
+class Explanation:
+	benefits: list[Benefit] = field(default_factory=list)  # the schemes' share of what was given
+	unexplained: dict[str, float] = field(default_factory=dict)  # line key, "bill" or "free <item>" -> money
+
+	@property
+	def total_unexplained(self) -> float:
+		return _money(math.fsum(self.unexplained.values()))
+
+
+def _scaled(benefit: Benefit, factor: float) -> Benefit:
+	if factor >= 1:
+		return benefit
+	return Benefit(
+		scheme=benefit.scheme,
+		line=benefit.line,
+		discount=_money_down(benefit.discount * factor),
+		free_item=benefit.free_item,
+		free_qty=benefit.free_qty * factor,
+		value=_money_down(benefit.value * factor),
+		qty=benefit.qty * factor,
+	)
+
+
+def explain(
+	outcome: Outcome,
+	given: list[Given] | tuple[Given, ...],
+	free_given: dict[str, float],
+	bill_given: float,
+	prices: dict[str, float],
+	tolerance: float = 1.0,
+) -> Explanation:
+	"""What of the books' discounts the schemes explain. ``outcome`` is ``evaluate`` on the invoice's paid
+	lines at list price; ``free_given`` the quantity the books gave free, by item; ``bill_given`` the
+	invoice discount; ``prices`` the list rates that value free goods no scheme explains. Amounts within
+	``tolerance`` (a rupee's rounding) are not reported as unexplained."""
+	found = Explanation()
+
+	def share(benefits: list[Benefit], offered: float, gave: float, label: str, unit_value: float = 1.0):
+		if gave > 0 and offered > 0:
+			found.benefits.extend(_scaled(b, min(1.0, gave / offered)) for b in benefits)
+		extra = (gave - offered) * unit_value
+		if extra > tolerance:
+			found.unexplained[label] = _money(extra)
+
+	for line in given:
+		benefits = [b for b in outcome.benefits if b.line == line.key and not b.free_qty and b.discount]
+		share(benefits, math.fsum(b.discount for b in benefits), line.discount, line.key)
+	free_items = sorted({b.free_item for b in outcome.benefits if b.free_qty} | set(free_given))
+	for item in free_items:
+		benefits = [b for b in outcome.benefits if b.free_qty and b.free_item == item]
+		offered = math.fsum(b.free_qty for b in benefits)
+		share(benefits, offered, free_given.get(item, 0.0), f"free {item}", prices.get(item, 0.0))
+	bill = [b for b in outcome.benefits if b.line is None and b.discount]
+	share(bill, math.fsum(b.discount for b in bill), bill_given, "bill")
+	return found
+
+
+@dataclass(frozen=True)
+class Earned:
+	"""A benefit a sale recorded (a ledger entry), with the item of the line that earned it (None for a
+	bill discount)."""
+
+	benefit: Benefit
+	item_code: str | None
+
+
+def given_back(
+	earned: list[Earned] | tuple[Earned, ...],
+	sold: dict[str, float],
+	returned: dict[str, float],
+	sold_value: float,
+	returned_value: float,
+) -> list[tuple[str | None, Benefit]]:
+	"""What a return gives back of its invoice's benefits, as negative benefits with the item they are on:
+	a line's benefit (discount or free goods) in the share of that item's quantity returned, a bill
+	discount in the share of the value returned. ``sold`` and ``returned`` are quantities by item, the
+	values the invoice's and the return's totals before the bill discount, all positive."""
+	back = []
+	for entry in earned:
+		if entry.item_code is None:
+			share = returned_value / sold_value if sold_value else 0.0
+		else:
+			share = (
+				returned.get(entry.item_code, 0.0) / sold[entry.item_code]
+				if sold.get(entry.item_code)
+				else 0.0
+			)
+		share = min(share, 1.0)
+		if share <= 0:
+			continue
+		b = entry.benefit
+		back.append(
+			(
+				entry.item_code,
+				Benefit(
+					scheme=b.scheme,
+					line=b.line,
+					discount=-_money(b.discount * share),
+					free_item=b.free_item,
+					free_qty=-b.free_qty * share,
+					value=-_money(b.value * share),
+					qty=-b.qty * share,
+				),
+			)
+		)
+	return back

@@ -22,6 +22,18 @@ class LineIn:
 	qty: float
 	rate: float | None = None  # None: take the price list rate
 	discount_percentage: float = 0.0
+	amount: float | None = None  # the line's amount in the distributor's books, after its discount
+	hsn: str | None = None  # the HSN/SAC code the books give the line
+
+
+@dataclass
+class LedgerIn:
+	"""A ledger line of the books other than the party's and the sales ledgers (a tax, a discount, a
+	round-off, a charge), in the invoice's direction: positive when it adds to the total. What it is, and
+	where it is posted, comes from the distributor's ledger mapping (DMS Tally Ledger)."""
+
+	ledger: str
+	amount: float
 
 
 @dataclass
@@ -46,6 +58,9 @@ class InvoiceIn:
 	is_return: bool = False
 	return_against: str | None = None  # external reference of the original invoice
 	index: int = 0  # position in the batch, from 0
+	ledgers: list[LedgerIn] = field(default_factory=list)
+	total: float | None = None  # the invoice total in the books; given, the posting is reconciled with it
+	place_of_supply: str | None = None  # the state the books name, e.g. "Maharashtra" or "27-Maharashtra"
 
 
 @dataclass(frozen=True)
@@ -176,6 +191,12 @@ def _parse_invoice(index: int, record, errors: list[RowError]) -> InvoiceIn | No
 		line = _parse_line(label, number, raw, found)
 		if line:
 			lines.append(line)
+	ledgers = _parse_ledgers(label, record.get("ledgers"), found)
+	try:
+		total = _number(record.get("total"), allow_none=True)
+	except ValueError as e:
+		found.append(RowError(label, None, "total", str(e)))
+		total = None
 	if found:
 		errors.extend(found)
 		return None
@@ -187,7 +208,29 @@ def _parse_invoice(index: int, record, errors: list[RowError]) -> InvoiceIn | No
 		is_return=_flag(record.get("is_return")),
 		return_against=_text(record.get("return_against")),
 		index=index,
+		ledgers=ledgers,
+		total=total,
+		place_of_supply=_text(record.get("place_of_supply")),
 	)
+
+
+def _parse_ledgers(label, raw, errors: list[RowError]) -> list[LedgerIn]:
+	if raw in (None, ""):
+		return []
+	if not isinstance(raw, list):
+		errors.append(RowError(label, None, "ledgers", "must be a list of {ledger, amount}"))
+		return []
+	ledgers = []
+	for number, entry in enumerate(raw, start=1):
+		name = _text(entry.get("ledger")) if isinstance(entry, dict) else None
+		if not name:
+			errors.append(RowError(label, None, "ledgers", f"entry {number}: a ledger name is required"))
+			continue
+		try:
+			ledgers.append(LedgerIn(name, _number(entry.get("amount"))))
+		except ValueError as e:
+			errors.append(RowError(label, None, "ledgers", f"{name}: the amount {e}"))
+	return ledgers
 
 
 def _parse_line(label, number: int, raw, errors: list[RowError]) -> LineIn | None:
@@ -213,10 +256,21 @@ def _parse_line(label, number: int, raw, errors: list[RowError]) -> LineIn | Non
 		if value is not None and not valid(value):
 			found.append(RowError(label, number, name, message))
 		values[name] = value
+	try:
+		amount = _number(raw.get("amount"), allow_none=True)
+	except ValueError as e:
+		found.append(RowError(label, number, "amount", str(e)))
 	if found:
 		errors.extend(found)
 		return None
-	return LineIn(item_code, values["qty"], values["rate"], values["discount_percentage"] or 0.0)
+	return LineIn(
+		item_code,
+		values["qty"],
+		values["rate"],
+		values["discount_percentage"] or 0.0,
+		amount,
+		_text(raw.get("hsn")),
+	)
 
 
 # -- CSV template ------------------------------------------------------------------------------------
@@ -283,17 +337,23 @@ def csv_to_records(text: str) -> list[dict]:
 
 
 def tally_to_records(
-	text: str, skipped: list[dict] | None = None, errors: list[RowError] | None = None
+	text: str,
+	skipped: list[dict] | None = None,
+	errors: list[RowError] | None = None,
+	stock_units=None,
 ) -> list[dict]:
 	"""The sales and credit-note vouchers of a Tally XML export as plain records, read by
 	dms_app.core.tally: cancelled, optional, deleted and post-dated vouchers and other voucher types are
 	left out, each appended to ``skipped`` as {external_ref, posting_date, voucher_type, reason}; a cash
 	sale's retailer is its buyer (BASICBUYERNAME), not the cash ledger; quantities and rates are in the
 	billed unit, a line's own unit statement ("24 Pcs = 2 Box") converting a rate per another unit, and
-	a free quantity is a line at rate 0. A voucher with a unit it cannot convert is no record: it is
-	appended to ``errors`` (the invoice is rejected with the reason, the others go on); without
+	a free quantity is a line at rate 0; ``stock_units`` (see dms_app.core.tally.to_record: Tally item
+	name -> (stock unit, {unit: factor}), a Mapping or anything with its ``get``) puts them in the item's
+	stock unit. A voucher that does not add up by itself, or with a unit it cannot convert, is no record:
+	it is appended to ``errors`` with every reason (the invoice is rejected, the others go on); without
 	``errors`` it refuses the file."""
 	from dms_app.core import tally
+	from dms_app.core.reconcile import check_voucher
 
 	records = []
 	for voucher in tally.read_vouchers(io.BytesIO(text.encode("utf-8"))):
@@ -308,12 +368,26 @@ def tally_to_records(
 					}
 				)
 			continue
+		label = voucher.external_ref or voucher.index
+		# a voucher that does not add up by itself is no voucher to post (its ledgers are judged when it
+		# is posted, by the distributor's ledger mapping)
+		inconsistent = [
+			RowError(label, None, "books", problem.message)
+			for problem in check_voucher(voucher, unmapped_ledgers=False)
+		]
 		try:
-			records.append(tally.to_record(voucher))
+			record = tally.to_record(voucher, stock_units)
 		except tally.UnitError as e:
+			inconsistent.append(RowError(label, None, "qty", str(e)))
+		else:
+			if inconsistent:  # all that is wrong with it, in one answer
+				parse_invoices([record], inconsistent)
+		if inconsistent:
 			if errors is None:
-				raise BatchError(str(e))
-			errors.append(RowError(voucher.external_ref or voucher.index, None, "qty", str(e)))
+				raise BatchError("; ".join(e.message for e in inconsistent))
+			errors.extend(inconsistent)
+			continue
+		records.append(record)
 	return records
 
 

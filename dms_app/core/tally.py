@@ -1103,7 +1103,10 @@ def to_record(
 	``stock_units`` maps a Tally item name to (stock uom, factors) so quantities and rates are in stock
 	units; an item it does not name stays in the unit of its billed quantity, converted through the line's
 	own statement ("24 Pcs = 2 Box") when its rate is per another unit. A free quantity (actual more than
-	billed) becomes a second line at rate 0. Raises UnitError, naming the line, for a unit it cannot convert.
+	billed) becomes a second line at rate 0. The record keeps the books' figures the posting is reconciled
+	with: each line's amount, every ledger entry but the party's (taxes, discounts, round-off, charges; what
+	each is, the distributor's ledger mapping says) and the total. Raises UnitError, naming the line, for a
+	unit it cannot convert.
 	"""
 	lines = []
 	for number, line in enumerate(voucher.lines, start=1):
@@ -1122,6 +1125,8 @@ def to_record(
 				"qty": None if qty is None else _format_number(qty),
 				"rate": None if rate is None else _format_number(rate),
 				"discount_percentage": _format_number(line.discount_percentage),
+				"amount": _format_number(line.amount),
+				"hsn": line.hsn,
 			}
 		)
 		if stock.free_qty > 0:
@@ -1131,6 +1136,8 @@ def to_record(
 					"qty": _format_number(stock.free_qty),
 					"rate": "0",
 					"discount_percentage": "0",
+					"amount": "0",
+					"hsn": line.hsn,
 				}
 			)
 	return {
@@ -1144,4 +1151,10 @@ def to_record(
 		"is_return": voucher.is_return,
 		"return_against": voucher.return_against,
 		"lines": lines,
+		"ledgers": [
+			{"ledger": entry.ledger, "amount": _format_number(entry.amount)}
+			for entry in voucher.ledger_entries
+		],
+		"total": None if voucher.total is None else _format_number(voucher.total),
+		"place_of_supply": voucher.place_of_supply,
 	}

@@ -245,9 +245,16 @@ def before_validate(doc, method=None):
 
 
 def apply_to_sale(doc) -> None:
-	"""Price a distributor's Sales Invoice / Delivery Note with the schemes; safe to run on every validate."""
+	"""Price a distributor's Sales Invoice / Delivery Note with the schemes; safe to run on every validate.
+	A return keeps the rates and free rows of what it returns and gives back its share of the benefits;
+	an invoice uploaded from the distributor's books keeps its rates, and the schemes explain its discounts
+	(see dms_app.core.schemes.explain)."""
 	if doc.get("is_return"):
-		return  # a return keeps the rates and free rows of what it returns
+		give_back(doc)
+		return
+	if doc.get("dms_upload"):
+		explain_uploaded(doc)
+		return
 	schemes = active_schemes(core.SECONDARY, doc.company, lock=doc.docstatus == 1)
 	priced_before = doc.get("dms_scheme_benefits") or any(
 		row.get(FREE_ROW) or flt(row.get("dms_scheme_discount")) for row in doc.items
@@ -296,6 +303,121 @@ def apply_to_sale(doc) -> None:
 		doc.validate()
 	else:
 		doc.calculate_taxes_and_totals()
+
+
+def _cart(doc, rows, bases: dict[str, float], items: dict, schemes) -> core.Cart:
+	return core.Cart(
+		channel=core.SECONDARY,
+		date=_iso(doc.posting_date),
+		buyer=core.Buyer(
+			company=doc.company,
+			distributor=doc.distributor,
+			retailer=doc.customer,
+			territories=lineage("Territory", doc.get("territory")),
+			customer_groups=lineage("Customer Group", doc.get("customer_group")),
+		),
+		lines=_lines(rows, bases, items),
+		coupon_codes=_coupons(doc),
+		prices=_prices(doc.get("selling_price_list"), _free_items(schemes)),
+	)
+
+
+def _is_free(row) -> bool:
+	return not flt(row.rate) and not flt(row.get("price_list_rate"))
+
+
+def explain_uploaded(doc) -> None:
+	"""An invoice from the distributor's books: its rates stand. The schemes are evaluated on its paid
+	lines at their list rates, and what they explain of the discounts the books gave is its benefit; the
+	rest is kept as the unexplained discount."""
+	schemes = active_schemes(core.SECONDARY, doc.company, lock=doc.docstatus == 1)
+	explanation = core.Explanation()
+	if schemes:
+		paid = [row for row in _priced_rows(doc) if not _is_free(row)]
+		lists = {row.name: flt(row.get("price_list_rate")) or flt(row.rate) for row in paid}
+		free_given: dict[str, float] = {}
+		for row in doc.items:
+			if row.item_code and flt(row.qty) > 0 and _is_free(row):
+				free_given[row.item_code] = free_given.get(row.item_code, 0.0) + _stock_qty(row)
+		items = _items({row.item_code for row in paid} | _free_items(schemes) | set(free_given))
+		outcome = core.evaluate(_cart(doc, paid, lists, items, schemes), schemes) if paid else core.Outcome()
+		given = [core.Given(row.name, (lists[row.name] - flt(row.rate)) * flt(row.qty)) for row in paid]
+		prices = {row.item_code: lists[row.name] for row in paid}
+		prices.update(_prices(doc.get("selling_price_list"), set(free_given) - set(prices)))
+		explanation = core.explain(outcome, given, free_given, flt(doc.get("discount_amount")), prices)
+	by_line: dict[str, float] = {}
+	for benefit in explanation.benefits:
+		if benefit.line:
+			by_line[benefit.line] = by_line.get(benefit.line, 0.0) + benefit.discount
+	for row in doc.items:
+		row.dms_base_rate = flt(row.get("price_list_rate")) or flt(row.rate)
+		row.dms_scheme_discount = flt(by_line.get(row.name), 2)
+	doc.dms_scheme_bill_discount = flt(sum(b.discount for b in explanation.benefits if b.line is None), 2)
+	_keep(doc, core.Outcome(benefits=explanation.benefits))
+	doc.dms_unexplained_discount = explanation.total_unexplained
+
+
+def give_back(doc) -> None:
+	"""A return: its share of the benefits the invoice it returns recorded, as negative benefits."""
+	benefits = []
+	if doc.get("return_against") and doc.doctype == "Sales Invoice":
+		entries = frappe.get_all(
+			"DMS Scheme Ledger Entry",
+			filters={"voucher_type": doc.doctype, "voucher_no": doc.return_against, "is_cancelled": 0},
+			fields=[
+				"scheme",
+				"voucher_detail_no",
+				"item_code",
+				"qty",
+				"discount",
+				"free_item",
+				"free_qty",
+				"value",
+			],
+			order_by="creation asc, name asc",
+		)
+		if entries:
+			original = frappe.get_all(
+				"Sales Invoice Item",
+				filters={"parent": doc.return_against, "parenttype": "Sales Invoice"},
+				fields=["item_code", "stock_qty", "rate", "price_list_rate"],
+			)
+			sold, returned = _quantities(original), _quantities(doc.items)
+			earned = [
+				core.Earned(
+					core.Benefit(
+						scheme=e.scheme,
+						line=e.voucher_detail_no or None,
+						discount=flt(e.discount),
+						free_item=e.free_item,
+						free_qty=flt(e.free_qty),
+						value=flt(e.value),
+						qty=flt(e.qty),
+					),
+					e.item_code if e.voucher_detail_no else None,
+				)
+				for e in entries
+			]
+			# values before the bill discount: a return copies its invoice's whole discount amount
+			sold_value = flt(frappe.db.get_value("Sales Invoice", doc.return_against, "total"))
+			back = core.given_back(earned, sold, returned, sold_value, abs(flt(doc.total)))
+			rows = {}
+			for row in doc.items:
+				row.name = row.name or frappe.generate_hash(length=10)  # the ledger keys a benefit by it
+				rows.setdefault(row.item_code, row)
+			for item_code, benefit in back:
+				line = rows[item_code].name if item_code in rows else None
+				benefits.append(replace(benefit, line=line))
+	_keep(doc, core.Outcome(benefits=benefits))
+
+
+def _quantities(rows) -> dict[str, float]:
+	"""The paid quantity of each item (in stock units, positive)."""
+	totals: dict[str, float] = {}
+	for row in rows:
+		if row.item_code and not _is_free(row):
+			totals[row.item_code] = totals.get(row.item_code, 0.0) + abs(_stock_qty(row))
+	return totals
 
 
 def _base_rate(row) -> float:

@@ -172,22 +172,72 @@ class TestSchemesOnInvoices(SchemeCase):
 		self.assertIn((CUP, -2), [(row.item_code, row.qty) for row in credit.items])
 		self.assertEqual(stock(self.dist.warehouse, CUP), before)
 
-	def test_bulk_upload_is_priced_by_the_schemes_too(self):
+	def test_an_uploaded_invoice_keeps_the_books_rates_and_the_schemes_explain_its_discount(self):
+		# The books' rate is what the retailer paid: the engine never discounts it again. What the schemes
+		# would give at list price explains the books' discount, and only that much is their benefit.
 		scheme = make_scheme("Upload slab", slabs=slabs((10, 0, "Percentage", 10)), items=items(BIS))
-		batch = [
-			{
-				"external_ref": "T-SCH-UP-1",
-				"posting_date": today(),
-				"retailer": {"name": "T-SCH Kirana"},
-				"lines": [{"item_code": BIS, "qty": 10, "rate": 100}],
-			}
-		]
-		[result] = upload(distributor=self.dist.name, invoices=batch)["results"]
-		doc = frappe.get_doc("Sales Invoice", result["sales_invoice"])
+
+		def post(ref, discount_percentage):
+			batch = [
+				{
+					"external_ref": ref,
+					"posting_date": today(),
+					"retailer": {"name": "T-SCH Kirana"},
+					"lines": [
+						{"item_code": BIS, "qty": 10, "rate": 100, "discount_percentage": discount_percentage}
+					],
+				}
+			]
+			[result] = upload(distributor=self.dist.name, invoices=batch)["results"]
+			return result, frappe.get_doc("Sales Invoice", result["sales_invoice"])
+
+		# no discount in the books: none given, nothing to claim
+		result, plain = post("T-SCH-UP-0", 0)
+		self.assertEqual((flt(plain.items[0].rate), flt(plain.grand_total)), (100.0, 1000.0))
+		self.assertEqual((ledger(plain.name), flt(plain.dms_unexplained_discount)), ([], 0.0))
+		# the scheme's 10 %, given in the books: explained, and recorded once
+		result, explained = post("T-SCH-UP-1", 10)
+		self.assertEqual((flt(explained.items[0].rate), flt(explained.grand_total)), (90.0, 900.0))
+		[entry] = ledger(explained.name)
+		self.assertEqual((entry.scheme, entry.discount), (scheme.name, 100.0))
+		self.assertNotIn("unexplained_discount", result)
+		# 15 % in the books: the scheme explains 10 %, the rest is reported
+		result, generous = post("T-SCH-UP-2", 15)
+		self.assertEqual(flt(generous.items[0].rate), 85.0)
+		self.assertEqual([e.discount for e in ledger(generous.name)], [100.0])
 		self.assertEqual(
-			(doc.docstatus, flt(doc.items[0].rate), flt(doc.dms_scheme_discount)), (1, 90.0, 100.0)
+			(flt(generous.dms_unexplained_discount), result["unexplained_discount"]), (50.0, 50.0)
 		)
-		self.assertEqual([e.scheme for e in ledger(doc.name)], [scheme.name])
+		# made in the DMS, the same cart is priced by the engine
+		self.assertEqual(flt(invoice(self.dist, self.shop, [(BIS, 10)]).items[0].rate), 90.0)
+
+	def test_a_credit_note_gives_back_its_share_of_the_schemes_benefits(self):
+		scheme = make_scheme(
+			"Returnable",
+			slabs=slabs((10, 0, "Percentage", 10)),
+			items=items(BIS),
+			budget_type="Value",
+			budget=1000,
+		)
+		bill = make_scheme("Bill off", "Bill Value", basis="Value", slabs=slabs((500, 0, "Amount", 40)))
+		doc = invoice(self.dist, self.shop, [(BIS, 20), (CAKE, 4)])
+		self.assertEqual(
+			sorted((e.scheme, e.item_code or "", e.discount) for e in ledger(doc.name)),
+			sorted([(bill.name, "", 40.0), (scheme.name, BIS, 200.0)]),
+		)
+		self.assertEqual(flt(frappe.db.get_value("DMS Scheme", scheme.name, "budget_used")), 200.0)
+		credit = make_sales_return(doc.name)
+		credit.items = [row for row in credit.items if row.item_code == BIS]
+		credit.items[0].qty = -5
+		credit.insert()
+		credit.submit()
+		# a quarter of the biscuits: a quarter of their discount, and the bill discount in the share of
+		# the value returned before it (5 x 90 of 20 x 90 + 4 x 50)
+		back = {(e.scheme, e.item_code): e.discount for e in ledger(credit.name)}
+		self.assertEqual((back[(scheme.name, BIS)], back[(bill.name, None)]), (-50.0, -9.0))
+		self.assertEqual(flt(frappe.db.get_value("DMS Scheme", scheme.name, "budget_used")), 150.0)
+		credit.cancel()
+		self.assertEqual(flt(frappe.db.get_value("DMS Scheme", scheme.name, "budget_used")), 200.0)
 
 	def test_bill_value_discount_goes_into_the_additional_discount(self):
 		make_scheme("Big bill", "Bill Value", basis="Value", slabs=slabs((1000, 0, "Amount", 75)))

@@ -14,9 +14,11 @@ import time
 import frappe
 from erpnext.accounts.doctype.accounting_period.accounting_period import ClosedAccountingPeriod
 from erpnext.accounts.utils import FiscalYearError
+from erpnext.controllers.accounts_controller import get_taxes_and_charges
 from frappe import _
 from frappe.utils import cint, flt
 
+from dms_app.core import reconcile
 from dms_app.core.secondary_sales import InvoiceIn, Retailer, RowError, match_retailer
 from dms_app.distribution.locks import named_lock
 from dms_app.secondary_sales.read_cache import reuse_reads
@@ -53,6 +55,12 @@ class BatchContext:
 		self.price_list = self.distributor.default_price_list or frappe.db.get_single_value(
 			"DMS Settings", "default_price_list"
 		)
+		self.rules = ledger_rules(distributor) if any(i.ledgers for i in invoices) else {}
+		self.templates = _tax_templates(self.distributor.company) if self.rules else {}
+		self.template_rows: dict[str, list[dict]] = {}
+		self.reject_differences = (
+			frappe.db.get_single_value("DMS Settings", "books_mismatch") or "Reject"
+		) == "Reject"
 
 	def _retailers(self, invoices) -> list[Retailer]:
 		fields = ["name", "distributor", "customer_name", "retailer_code", "tax_id", "mobile_no"]
@@ -72,25 +80,33 @@ class BatchContext:
 		]
 
 	def _items(self, invoices) -> dict[str, str | None]:
-		"""The distributor's item codes/names -> our Item (None: unknown or disabled)."""
-		wanted = {line.item_code for invoice in invoices for line in invoice.lines}
-		resolved = dict(
-			frappe.get_all(
-				"DMS Item Mapping",
-				filters={"distributor": self.distributor.name, "external_item": ["in", list(wanted) or [""]]},
-				fields=["external_item", "item_code"],
-				as_list=True,
+		return resolve_items(self.distributor.name, {line.item_code for i in invoices for line in i.lines})
+
+	def taxes_for(self, template: str | None, plan: reconcile.LedgerPlan, sign: int) -> list[dict]:
+		"""The invoice's tax rows: the template's (ERPNext computes them at its rates) and each charge
+		of the books as an actual amount."""
+		rows = []
+		if template:
+			if template not in self.template_rows:
+				self.template_rows[template] = get_taxes_and_charges(
+					"Sales Taxes and Charges Template", template
+				)
+			rows += [dict(row) for row in self.template_rows[template]]
+		for charge in plan.charges:
+			rows.append(
+				{
+					"charge_type": "Actual",
+					"account_head": charge.account,
+					"description": charge.ledger,
+					"tax_amount": sign * float(charge.amount),
+					"cost_center": self.cost_center,
+				}
 			)
-		)
-		enabled = {"disabled": 0, "is_sales_item": 1}
-		for field in ("name", "item_name"):
-			rest = [code for code in wanted if code not in resolved]
-			if rest:
-				for row in frappe.get_all(
-					"Item", filters={field: ["in", rest], **enabled}, fields=["name", field]
-				):
-					resolved.setdefault(row[field], row.name)
-		return {code: resolved.get(code) for code in wanted}
+		return rows
+
+	@property
+	def cost_center(self) -> str | None:
+		return frappe.get_cached_value("Company", self.distributor.company, "cost_center")
 
 	def retailer_for(self, invoice: InvoiceIn) -> str:
 		status, value = match_retailer(invoice.retailer, self.distributor.name, self.retailers)
@@ -130,6 +146,92 @@ class RowRejected(Exception):
 		self.errors = errors
 
 
+def resolve_items(distributor: str, wanted: set[str]) -> dict[str, str | None]:
+	"""The distributor's item codes/names -> our Item (None: unknown or disabled): its DMS Item Mapping,
+	else an item of that code, else of that name."""
+	resolved = dict(
+		frappe.get_all(
+			"DMS Item Mapping",
+			filters={"distributor": distributor, "external_item": ["in", list(wanted) or [""]]},
+			fields=["external_item", "item_code"],
+			as_list=True,
+		)
+	)
+	enabled = {"disabled": 0, "is_sales_item": 1}
+	for field in ("name", "item_name"):
+		rest = [code for code in wanted if code not in resolved]
+		if rest:
+			for row in frappe.get_all(
+				"Item", filters={field: ["in", rest], **enabled}, fields=["name", field]
+			):
+				resolved.setdefault(row[field], row.name)
+	return {code: resolved.get(code) for code in wanted}
+
+
+class ItemUnits:
+	"""Tally item name -> (the item's stock unit, {unit: how many stock units it holds}) from the item's
+	UOM conversions, for dms_app.core.tally.to_record; read once per item as a file is read."""
+
+	def __init__(self, distributor: str | None):
+		self.distributor = distributor
+		self.known: dict[str, tuple[str, dict[str, float]] | None] = {}
+
+	def get(self, name: str, default=None):
+		if name not in self.known:
+			item = resolve_items(self.distributor, {name}).get(name) if self.distributor else None
+			if item:
+				factors = dict(
+					frappe.get_all(
+						"UOM Conversion Detail",
+						filters={"parent": item, "parenttype": "Item"},
+						fields=["uom", "conversion_factor"],
+						as_list=True,
+					)
+				)
+				self.known[name] = (frappe.db.get_value("Item", item, "stock_uom"), factors)
+			else:
+				self.known[name] = None
+		return self.known[name] or default
+
+
+def ledger_rules(distributor: str) -> dict[str, reconcile.LedgerRule]:
+	"""The ledger mapping a distributor's uploads are read by: the rows for every distributor (the
+	OEM's), then the distributor's own, which win."""
+	rows = frappe.get_all(
+		"DMS Tally Ledger",
+		or_filters=[["distributor", "=", distributor], ["distributor", "is", "not set"]],
+		fields=["distributor", "tally_ledger", "ledger_type", "tax_head", "account"],
+		order_by="name asc",
+	)
+	rows.sort(key=lambda row: bool(row.distributor))
+	return reconcile.rules_by_ledger(
+		(row.tally_ledger, reconcile.LedgerRule(row.ledger_type, row.tax_head, row.account)) for row in rows
+	)
+
+
+def _tax_templates(company: str) -> dict[str, list[str]]:
+	"""The company's enabled sales tax templates, each with the accounts of its rows."""
+	template, row = (
+		frappe.qb.DocType("Sales Taxes and Charges Template"),
+		frappe.qb.DocType("Sales Taxes and Charges"),
+	)
+	accounts: dict[str, list[str]] = {}
+	for name, account in (
+		frappe.qb.from_(row)
+		.join(template)
+		.on(template.name == row.parent)
+		.select(template.name, row.account_head)
+		.where(
+			(row.parenttype == "Sales Taxes and Charges Template")
+			& (template.company == company)
+			& (template.disabled == 0)
+		)
+		.run()
+	):
+		accounts.setdefault(name, []).append(account)
+	return accounts
+
+
 def ingest(
 	distributor: str,
 	invoices: list[InvoiceIn],
@@ -154,19 +256,34 @@ def _ingest_one(context: BatchContext, invoice: InvoiceIn, upload: str | None) -
 	if ref in context.existing:
 		return {"external_ref": ref, "status": "duplicate", "sales_invoice": context.existing[ref]}
 	frappe.db.savepoint("dms_invoice")
+	known_retailers = len(context.retailers)
+
+	def undo():
+		frappe.db.rollback(save_point="dms_invoice")
+		del context.retailers[known_retailers:]  # a retailer made for this invoice is undone with it
+
+	books = None
 	try:
-		doc = _build(context, invoice, upload)
+		doc, books = _build(context, invoice, upload)
 		# Insert as submitted: one pass of Frappe's submit (validate, before_submit, on_update, on_submit,
 		# with the submit permission checked) instead of a draft insert whose validation submit() repeats.
 		doc.docstatus = 1
 		doc.insert()
+		differences = _differences(context, doc, books)
+		if differences and context.reject_differences:
+			raise RowRejected(
+				[RowError(ref, None, "books", difference.message) for difference in differences]
+			)
+		if differences:
+			doc.db_set("dms_books_difference", "\n".join(d.message for d in differences))
 	except frappe.QueryDeadlockError:
 		raise  # MariaDB rolled back the whole transaction (and the savepoint): the caller retries it
 	except RowRejected as e:
-		frappe.db.rollback(save_point="dms_invoice")
-		return {"external_ref": ref, "status": "rejected", "errors": [x.as_dict() for x in e.errors]}
+		undo()
+		result = {"external_ref": ref, "status": "rejected", "errors": [x.as_dict() for x in e.errors]}
+		return {**result, **_figures(invoice, books)}
 	except (frappe.DuplicateEntryError, frappe.UniqueValidationError) as e:
-		frappe.db.rollback(save_point="dms_invoice")
+		undo()
 		frappe.clear_messages()
 		# Another upload of this reference got there first and the unique index on (distributor, reference)
 		# refused this one. Its invoice is committed but may be newer than this transaction's snapshot:
@@ -183,15 +300,67 @@ def _ingest_one(context: BatchContext, invoice: InvoiceIn, upload: str | None) -
 		message = _("{0} was created by another upload at the same time; post this invoice again.")
 		return _rejected(ref, "invoice", message.format(what))
 	except Exception as e:
-		frappe.db.rollback(save_point="dms_invoice")
+		undo()
 		frappe.clear_messages()
 		if not isinstance(e, frappe.ValidationError | frappe.PermissionError):
 			raise
 		field = next((field for error, field in ERROR_FIELDS if isinstance(e, error)), "invoice")
-		return _rejected(ref, field, frappe.utils.strip_html(str(e) or e.__class__.__name__))
+		return {
+			**_rejected(ref, field, frappe.utils.strip_html(str(e) or e.__class__.__name__)),
+			**_figures(invoice, books),
+		}
 	frappe.db.release_savepoint("dms_invoice")
 	context.existing[ref] = doc.name
-	return {"external_ref": ref, "status": "created", "sales_invoice": doc.name}
+	result = {"external_ref": ref, "status": "created", "sales_invoice": doc.name}
+	if flt(doc.get("dms_unexplained_discount")):
+		result["unexplained_discount"] = flt(doc.dms_unexplained_discount)
+	if differences:
+		result["differences"] = [d.as_dict() for d in differences]
+	return {**result, **_figures(invoice, books, doc)}
+
+
+def _sign(invoice: InvoiceIn) -> int:
+	return -1 if invoice.is_return else 1
+
+
+def _figures(invoice: InvoiceIn, books, doc=None) -> dict:
+	"""The invoice's total in the books and as posted, returns negative, for the upload's totals."""
+	figures = {}
+	if invoice.total is not None:
+		figures["books_total"] = _sign(invoice) * invoice.total
+	if doc is not None:
+		figures["dms_total"] = flt(doc.rounded_total or doc.grand_total)
+	return figures
+
+
+def _posted(doc, heads: dict[str, str]) -> reconcile.PostedTotals:
+	"""A submitted invoice's figures, positive for a return as for a sale (see reconcile.PostedTotals)."""
+	sign = -1 if doc.is_return else 1
+	taxes: dict[str, float] = {}
+	charges: dict[str, float] = {}
+	for row in doc.taxes:
+		amount = sign * flt(row.tax_amount_after_discount_amount)
+		if row.charge_type == "Actual" and row.account_head not in heads:
+			charges[row.description] = charges.get(row.description, 0) + amount
+		else:
+			head = heads.get(row.account_head, row.account_head)
+			taxes[head] = taxes.get(head, 0) + amount
+	return reconcile.PostedTotals(
+		lines=tuple(sign * flt(row.amount) for row in doc.items),
+		taxes=taxes,
+		discount=sign * flt(doc.discount_amount),
+		round_off=sign * flt(doc.rounding_adjustment),
+		total=sign * flt(doc.rounded_total or doc.grand_total),
+		charges=charges,
+	)
+
+
+def _differences(context: BatchContext, doc, books) -> list[reconcile.Difference]:
+	"""Where the posted invoice differs from the distributor's books by more than a rupee; nothing to
+	compare when the upload gave no total from the books."""
+	if books is None:
+		return []
+	return reconcile.reconcile(books, _posted(doc, reconcile.heads_by_account(context.rules)))
 
 
 def _rejected(ref: str, field: str, message: str) -> dict:
@@ -225,11 +394,30 @@ def _build(context: BatchContext, invoice: InvoiceIn, upload: str | None):
 					f"no invoice with reference {invoice.return_against or '(none)'} from this distributor",
 				)
 			)
+	plan = reconcile.plan_ledgers(((e.ledger, e.amount) for e in invoice.ledgers), context.rules)
+	errors += [RowError(invoice.external_ref, None, "ledgers", problem) for problem in plan.problems]
+	template = reconcile.pick_template(plan.tax_accounts, context.templates)
+	if plan.tax_accounts and not template:
+		ledgers = [e.ledger for e in invoice.ledgers if _is_tax(context, e.ledger)]
+		errors.append(
+			RowError(
+				invoice.external_ref,
+				None,
+				"taxes",
+				f"no enabled Sales Taxes and Charges Template of {context.distributor.company} has exactly the "
+				f"accounts {', '.join(sorted(plan.tax_accounts))} that the ledgers {', '.join(ledgers)} map to",
+			)
+		)
 	if errors:
 		raise RowRejected(errors)
 	customer = context.retailer_for(invoice)
-	sign = -1 if invoice.is_return else 1
-	return frappe.get_doc(
+	sign = _sign(invoice)
+	books = (
+		plan.books([line.amount for line in invoice.lines], invoice.total)
+		if invoice.total is not None
+		else None
+	)
+	doc = frappe.get_doc(
 		{
 			"doctype": "Sales Invoice",
 			"company": context.distributor.company,
@@ -262,8 +450,22 @@ def _build(context: BatchContext, invoice: InvoiceIn, upload: str | None):
 				}
 				for line in invoice.lines
 			],
+			# the books' taxes and charges; none at all when the books have none (not the default template)
+			"taxes_and_charges": template,
+			"taxes": context.taxes_for(template, plan, sign),
+			**(
+				{"apply_discount_on": "Net Total", "discount_amount": sign * float(plan.discount)}
+				if plan.discount
+				else {}
+			),
 		}
 	)
+	return doc, books
+
+
+def _is_tax(context: BatchContext, ledger: str) -> bool:
+	rule = reconcile.rule_for(context.rules, ledger)
+	return bool(rule and rule.kind == reconcile.TAX)
 
 
 def summarize(results: list[dict]) -> dict[str, int]:
@@ -404,6 +606,8 @@ def finish(doc, results: list[dict]) -> None:
 	counts = summarize(all_results)
 	doc.db_set(
 		{
+			"books_total": sum(flt(r.get("books_total")) for r in all_results),
+			"dms_total": sum(flt(r.get("dms_total")) for r in all_results if r["status"] == "created"),
 			"status": "Done",
 			"progress": 100,
 			"total_invoices": len(all_results),
