@@ -46,6 +46,11 @@ _ANALYTICS_READS = {
 	"Sales Partner": READ,
 }
 
+# An invoice of an item tracked by batch makes a Serial and Batch Bundle as it is submitted, in the name of
+# whoever submits it (a distributor's portal user, an integrator's upload); its warehouse link is scoped by
+# the same User Permissions as the invoice's.
+_BATCH_RIGHTS = {"Batch": READ, "Serial and Batch Bundle": (*EDIT, "submit")}
+
 # Rights our roles need on ERPNext doctypes (added as Custom DocPerm rows, never removed by migrate).
 # Row-level scope for portal users comes from User Permissions and dms_app.permissions.
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -59,6 +64,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 		"Delivery Note": READ,
 		"Sales Invoice": (*EDIT, "submit"),
 		"Customer": EDIT,
+		**_BATCH_RIGHTS,
 	},
 	"DMS Manager": {
 		"Stock Settings": ("read",),
@@ -71,6 +77,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 		"Delivery Note": READ,
 		"Sales Invoice": SUBMIT,
 		"Customer": EDIT,
+		"Batch": READ,
+		"Serial and Batch Bundle": SUBMIT,
 		**_ANALYTICS_READS,
 	},
 	"Regional Sales Manager": {**_APPROVER_RIGHTS, **_ANALYTICS_READS},
@@ -85,6 +93,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 		"Stock Entry": READ,
 		"Sales Invoice": SUBMIT,
 		"Customer": EDIT,
+		"Batch": READ,
+		"Serial and Batch Bundle": SUBMIT,
 	},
 }
 

@@ -382,13 +382,26 @@ def test_records_of_the_day_file_are_in_stock_units_with_free_quantity_as_a_line
 	errors = []
 	invoices = by_ref(parse_invoices([to_record(v, stock_units) for v in sales], errors))
 	assert errors == []
+	# the cola Tally took from two batches is a line per batch, each with its quantity and amount
+	depot = {"godown": "Bhiwandi Depot"}
 	assert invoices["HT/26-27/103"].lines == [
-		LineIn("Cola 600ml", 48, 35, 0, amount=1680, hsn="22021010"),
-		LineIn("Lemon Soda 300ml", 24, 20, 0, amount=480, hsn="22021090"),
-		LineIn("Lemon Soda 300ml", 2, 0, 0, amount=0, hsn="22021090"),
+		LineIn("Cola 600ml", 24, 35, 0, 840, "22021010", **depot, batch="CL2610A", batch_expiry="2027-04-30"),
+		LineIn("Cola 600ml", 24, 35, 0, 840, "22021010", **depot, batch="CL2610B", batch_expiry="2027-05-15"),
+		LineIn(
+			"Lemon Soda 300ml", 24, 20, 0, 480, "22021090", **depot, batch="LS2609", batch_expiry="2027-03-20"
+		),
+		LineIn(
+			"Lemon Soda 300ml", 2, 0, 0, 0, "22021090", **depot, batch="LS2609", batch_expiry="2027-03-20"
+		),
+	]
+	# the soap from two godowns: a line for each
+	assert [(line.qty, line.amount, line.godown) for line in invoices["HT/26-27/101"].lines] == [
+		(60, 1425, "Main Godown"),
+		(40, 950, "Kalyan Godown"),
+		(10, 1250, "Main Godown"),
 	]
 	assert invoices["HT/26-27/108"].lines == [
-		LineIn("Herbal Shampoo Sachet 6ml", 30, 25, 0, amount=750, hsn="33051090")
+		LineIn("Herbal Shampoo Sachet 6ml", 30, 25, 0, 750, "33051090", godown="Main Godown")
 	]
 	# the books' other ledgers, total and place of supply travel with the record; the mapping says what
 	# each ledger is when the invoice is posted

@@ -24,6 +24,9 @@ class LineIn:
 	discount_percentage: float = 0.0
 	amount: float | None = None  # the line's amount in the distributor's books, after its discount
 	hsn: str | None = None  # the HSN/SAC code the books give the line
+	godown: str | None = None  # where the books say the goods left from (DMS Godown Mapping)
+	batch: str | None = None
+	batch_expiry: str | None = None  # ISO date
 
 
 @dataclass
@@ -263,6 +266,15 @@ def _parse_line(label, number: int, raw, errors: list[RowError]) -> LineIn | Non
 	if found:
 		errors.extend(found)
 		return None
+	expiry = _text(raw.get("batch_expiry"))
+	if expiry:
+		try:
+			expiry = _date(expiry)
+		except ValueError as e:
+			found.append(RowError(label, number, "batch_expiry", str(e)))
+	if found:
+		errors.extend(found)
+		return None
 	return LineIn(
 		item_code,
 		values["qty"],
@@ -270,6 +282,9 @@ def _parse_line(label, number: int, raw, errors: list[RowError]) -> LineIn | Non
 		values["discount_percentage"] or 0.0,
 		amount,
 		_text(raw.get("hsn")),
+		_text(raw.get("godown")),
+		_text(raw.get("batch")),
+		expiry,
 	)
 
 

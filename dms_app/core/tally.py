@@ -23,7 +23,7 @@ import codecs
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -1095,6 +1095,33 @@ def _sale(voucher: _Node, voucher_type: str, is_return: bool, index: int, option
 # -- the batch record of dms_app.core.secondary_sales -------------------------------------------------
 
 
+def _by_allocation(line: TallyLine) -> list[TallyLine]:
+	"""A line whose quantity Tally allocates to several godowns or batches, as one line per allocation
+	(each with its quantity and amount); any other line as it is."""
+	parts = line.batches
+	if len(parts) < 2 or any(b.amount is None or (b.billed or b.actual) is None for b in parts):
+		return [line]
+	return [
+		replace(line, amount=b.amount, billed=b.billed or b.actual, actual=b.actual or b.billed, batches=(b,))
+		for b in parts
+	]
+
+
+def _where(line: TallyLine) -> dict:
+	"""The godown and batch a line's goods left from, when Tally names one (a line split over several is
+	split by ``_by_allocation`` first)."""
+	godowns = line.godowns
+	batches = [b for b in line.batches if b.batch]
+	where = {}
+	if len(godowns) == 1:
+		where["godown"] = godowns[0]
+	if len(batches) == 1:
+		where.update(
+			batch=batches[0].batch, batch_expiry=batches[0].expiry, batch_manufactured=batches[0].manufactured
+		)
+	return where
+
+
 def to_record(
 	voucher: TallyVoucher, stock_units: Mapping[str, tuple[str, Mapping[str, Number]]] | None = None
 ) -> dict:
@@ -1103,43 +1130,48 @@ def to_record(
 	``stock_units`` maps a Tally item name to (stock uom, factors) so quantities and rates are in stock
 	units; an item it does not name stays in the unit of its billed quantity, converted through the line's
 	own statement ("24 Pcs = 2 Box") when its rate is per another unit. A free quantity (actual more than
-	billed) becomes a second line at rate 0. The record keeps the books' figures the posting is reconciled
+	billed) becomes a second line at rate 0; a line Tally allocates to several godowns or batches, a line
+	per allocation, each with its godown and batch. The record keeps the books' figures the posting is reconciled
 	with: each line's amount, every ledger entry but the party's (taxes, discounts, round-off, charges; what
 	each is, the distributor's ledger mapping says) and the total. Raises UnitError, naming the line, for a
 	unit it cannot convert.
 	"""
 	lines = []
-	for number, line in enumerate(voucher.lines, start=1):
-		stock_uom, factors = (stock_units or {}).get(line.item, (None, None))
-		try:
-			stock = line.in_stock_uom(stock_uom, factors)
-		except UnitError as e:
-			raise UnitError(f"{voucher.external_ref} line {number} ({line.item}): {e}")
-		qty = stock.billed_qty if stock.billed_qty is not None else stock.actual_qty
-		rate = stock.rate
-		if rate is None and qty and line.discount_percentage < HUNDRED:
-			rate = line.amount / _discounted(qty, line.discount_percentage)
-		lines.append(
-			{
-				"item_code": line.item,
-				"qty": None if qty is None else _format_number(qty),
-				"rate": None if rate is None else _format_number(rate),
-				"discount_percentage": _format_number(line.discount_percentage),
-				"amount": _format_number(line.amount),
-				"hsn": line.hsn,
-			}
-		)
-		if stock.free_qty > 0:
+	for number, whole in enumerate(voucher.lines, start=1):
+		stock_uom, factors = (stock_units or {}).get(whole.item, (None, None))
+		for line in _by_allocation(whole):
+			try:
+				stock = line.in_stock_uom(stock_uom, factors)
+			except UnitError as e:
+				raise UnitError(f"{voucher.external_ref} line {number} ({line.item}): {e}")
+			qty = stock.billed_qty if stock.billed_qty is not None else stock.actual_qty
+			rate = stock.rate
+			if rate is None and qty and line.discount_percentage < HUNDRED:
+				rate = line.amount / _discounted(qty, line.discount_percentage)
+			where = _where(line)
 			lines.append(
 				{
 					"item_code": line.item,
-					"qty": _format_number(stock.free_qty),
-					"rate": "0",
-					"discount_percentage": "0",
-					"amount": "0",
+					"qty": None if qty is None else _format_number(qty),
+					"rate": None if rate is None else _format_number(rate),
+					"discount_percentage": _format_number(line.discount_percentage),
+					"amount": _format_number(line.amount),
 					"hsn": line.hsn,
+					**where,
 				}
 			)
+			if stock.free_qty > 0:
+				lines.append(
+					{
+						"item_code": line.item,
+						"qty": _format_number(stock.free_qty),
+						"rate": "0",
+						"discount_percentage": "0",
+						"amount": "0",
+						"hsn": line.hsn,
+						**where,
+					}
+				)
 	return {
 		"external_ref": voucher.external_ref,
 		"posting_date": voucher.posting_date,

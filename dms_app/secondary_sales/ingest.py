@@ -55,6 +55,23 @@ class BatchContext:
 		self.price_list = self.distributor.default_price_list or frappe.db.get_single_value(
 			"DMS Settings", "default_price_list"
 		)
+		self.godowns = {
+			_fold(godown): warehouse
+			for godown, warehouse in frappe.get_all(
+				"DMS Godown Mapping",
+				filters={"distributor": distributor},
+				fields=["godown", "warehouse"],
+				as_list=True,
+			)
+		}
+		batched = [self.items[line.item_code] for i in invoices for line in i.lines if line.batch]
+		self.batch_items = set(
+			frappe.get_all(
+				"Item", filters={"name": ["in", [i for i in batched if i]], "has_batch_no": 1}, pluck="name"
+			)
+			if any(batched)
+			else ()
+		)
 		self.rules = ledger_rules(distributor) if any(i.ledgers for i in invoices) else {}
 		self.templates = _tax_templates(self.distributor.company) if self.rules else {}
 		self.template_rows: dict[str, list[dict]] = {}
@@ -81,6 +98,18 @@ class BatchContext:
 
 	def _items(self, invoices) -> dict[str, str | None]:
 		return resolve_items(self.distributor.name, {line.item_code for i in invoices for line in i.lines})
+
+	def warehouse_for(self, godown: str | None) -> str:
+		"""The distributor's warehouse for a godown of its books: by its DMS Godown Mapping; a distributor
+		that maps none has one warehouse for every godown."""
+		return self.godowns.get(_fold(godown or ""), self.distributor.warehouse)
+
+	def batch_fields(self, line) -> dict:
+		"""The books' batch on a row of an item tracked by batch (ERPNext makes the row's bundle from it);
+		nothing for other items, whose batches in Tally are only labels."""
+		if line.batch and self.items.get(line.item_code) in self.batch_items:
+			return {"use_serial_batch_fields": 1, "batch_no": line.batch}
+		return {}
 
 	def taxes_for(self, template: str | None, plan: reconcile.LedgerPlan, sign: int) -> list[dict]:
 		"""The invoice's tax rows: the template's (ERPNext computes them at its rates) and each charge
@@ -144,6 +173,10 @@ class RowRejected(Exception):
 	def __init__(self, errors: list[RowError]):
 		super().__init__(errors)
 		self.errors = errors
+
+
+def _fold(name: str) -> str:
+	return " ".join(name.split()).casefold()
 
 
 def resolve_items(distributor: str, wanted: set[str]) -> dict[str, str | None]:
@@ -394,6 +427,17 @@ def _build(context: BatchContext, invoice: InvoiceIn, upload: str | None):
 					f"no invoice with reference {invoice.return_against or '(none)'} from this distributor",
 				)
 			)
+	errors += [
+		RowError(
+			invoice.external_ref,
+			number,
+			"godown",
+			f"godown {line.godown} is not mapped to a warehouse of {context.distributor.name}; map it in "
+			"DMS Godown Mapping",
+		)
+		for number, line in enumerate(invoice.lines, start=1)
+		if line.godown and context.godowns and _fold(line.godown) not in context.godowns
+	]
 	plan = reconcile.plan_ledgers(((e.ledger, e.amount) for e in invoice.ledgers), context.rules)
 	errors += [RowError(invoice.external_ref, None, "ledgers", problem) for problem in plan.problems]
 	template = reconcile.pick_template(plan.tax_accounts, context.templates)
@@ -436,7 +480,8 @@ def _build(context: BatchContext, invoice: InvoiceIn, upload: str | None):
 				{
 					"item_code": context.items[line.item_code],
 					"qty": sign * flt(line.qty),
-					"warehouse": context.distributor.warehouse,
+					"warehouse": context.warehouse_for(line.godown),
+					**context.batch_fields(line),
 					"discount_percentage": line.discount_percentage,
 					# a given rate is the list rate before the line's discount, as Tally writes it
 					**(
@@ -450,7 +495,7 @@ def _build(context: BatchContext, invoice: InvoiceIn, upload: str | None):
 				}
 				for line in invoice.lines
 			],
-			# the books' taxes and charges; none at all when the books have none (not the default template)
+			# the books' taxes (through the template with exactly their accounts) and charges
 			"taxes_and_charges": template,
 			"taxes": context.taxes_for(template, plan, sign),
 			**(

@@ -7,11 +7,20 @@ import re
 from pathlib import Path
 
 import frappe
+from erpnext.stock.doctype.batch.batch import get_batch_qty
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import flt
 
 from dms_app.api.secondary_sales import upload
-from dms_app.tests.factories import as_user, company, make_distributor, make_item, make_user, receive_stock
+from dms_app.tests.factories import (
+	as_user,
+	company,
+	make_distributor,
+	make_item,
+	make_user,
+	make_warehouse,
+	receive_stock,
+)
 
 DAY = Path(frappe.get_app_path("dms_app")).parent / "tests" / "data" / "tally" / "day_2026-11-05.xml"
 STOCK_DATE = "2026-11-01"
@@ -21,7 +30,7 @@ ITEMS = {
 	"Assam Tea 250g": ("T-TB-TEA", "Nos", {}, "5"),
 	"Mustard Oil 1L": ("T-TB-OIL", "Nos", {}, "5"),
 	"Basmati Rice 5kg": ("T-TB-RICE", "Bag", {}, "5"),
-	"Cola 600ml": ("T-TB-COLA", "Btl", {"Case": 24}, "28C"),
+	"Cola 600ml": ("T-TB-COLA-BATCH", "Btl", {"Case": 24}, "28C"),
 	"Lemon Soda 300ml": ("T-TB-SODA", "Btl", {"Case": 24}, "28C"),
 	"Herbal Shampoo Sachet 6ml": ("T-TB-SHAMPOO", "Pcs", {"Box": 12}, "18"),
 }
@@ -136,6 +145,23 @@ class TestTallyBooks(FrappeTestCase):
 			("Freight Outward", "Charge", {"account": freight}),
 		):
 			_mapping(cls.dist.name, ledger, kind, **fields)
+		# the godowns of its Tally: Kalyan is a second warehouse of its own
+		cls.kalyan = make_warehouse("T-TB Kalyan")
+		frappe.db.set_value("Warehouse", cls.kalyan, "distributor", cls.dist.name)
+		for godown, warehouse in (
+			("Main Godown", cls.dist.warehouse),
+			("Kalyan Godown", cls.kalyan),
+			("Bhiwandi Depot", cls.dist.warehouse),
+		):
+			if not frappe.db.exists("DMS Godown Mapping", {"distributor": cls.dist.name, "godown": godown}):
+				frappe.get_doc(
+					{
+						"doctype": "DMS Godown Mapping",
+						"distributor": cls.dist.name,
+						"godown": godown,
+						"warehouse": warehouse,
+					}
+				).insert(ignore_permissions=True)
 		for tally_name, (code, stock_uom, factors, rate) in ITEMS.items():
 			for uom in (stock_uom, *factors):
 				_uom(uom)
@@ -145,19 +171,19 @@ class TestTallyBooks(FrappeTestCase):
 				stock_uom=stock_uom,
 				uoms=[{"uom": uom, "conversion_factor": factor} for uom, factor in factors.items()],
 				taxes=[{"item_tax_template": cls.gst["item_templates"][rate]}],
+				has_batch_no=int(code == "T-TB-COLA-BATCH"),  # the cola is tracked by batch
 			)
-			receive_stock(code, cls.dist.warehouse, 500, posting_date=STOCK_DATE)
-			if not frappe.db.exists(
-				"DMS Item Mapping", {"distributor": cls.dist.name, "external_item": tally_name}
-			):
-				frappe.get_doc(
-					{
-						"doctype": "DMS Item Mapping",
-						"distributor": cls.dist.name,
-						"external_item": tally_name,
-						"item_code": code,
-					}
-				).insert(ignore_permissions=True)
+			if code == "T-TB-COLA-BATCH":
+				for batch in ("CL2610A", "CL2610B"):
+					receive_stock(code, cls.dist.warehouse, 100, posting_date=STOCK_DATE, batch_no=batch)
+			else:
+				receive_stock(code, cls.dist.warehouse, 500, posting_date=STOCK_DATE)
+			mapped = {"distributor": cls.dist.name, "external_item": tally_name}
+			frappe.db.delete("DMS Item Mapping", mapped)
+			frappe.get_doc({"doctype": "DMS Item Mapping", **mapped, "item_code": code}).insert(
+				ignore_permissions=True
+			)
+		receive_stock("T-TB-SOAP", cls.kalyan, 100, posting_date=STOCK_DATE)
 		frappe.db.commit()
 
 	def setUp(self):
@@ -169,6 +195,7 @@ class TestTallyBooks(FrappeTestCase):
 		return as_user(self.portal, upload, format="tally", data=text)
 
 	def test_a_day_of_tally_is_posted_equal_to_the_books(self):
+		batches = {batch: get_batch_qty(batch, self.dist.warehouse) for batch in ("CL2610A", "CL2610B")}
 		result = self.post(DAY.read_text(encoding="utf-8"))
 		by_ref = {r["external_ref"]: r for r in result["results"]}
 		self.assertEqual({ref for ref, r in by_ref.items() if r["status"] == "created"}, set(TOTALS), by_ref)
@@ -198,9 +225,26 @@ class TestTallyBooks(FrappeTestCase):
 		third = invoices["HT/26-27/103"]
 		self.assertEqual(third.taxes_and_charges, self.gst["templates"]["out-state-cess"])
 		self.assertEqual(taxes(third), {"IGST": 604.8, "Cess": 259.2})
+		# the cola from two of its batches (it is tracked by batch; the soda's batch is only a label)
 		self.assertEqual(
-			[(row.item_code, flt(row.qty), flt(row.rate)) for row in third.items],
-			[("T-TB-COLA", 48, 35), ("T-TB-SODA", 24, 20), ("T-TB-SODA", 2, 0)],
+			[(row.item_code, flt(row.qty), flt(row.rate), row.batch_no or None) for row in third.items],
+			[
+				("T-TB-COLA-BATCH", 24, 35, "CL2610A"),
+				("T-TB-COLA-BATCH", 24, 35, "CL2610B"),
+				("T-TB-SODA", 24, 20, None),
+				("T-TB-SODA", 2, 0, None),
+			],
+		)
+		for batch, before in batches.items():
+			self.assertEqual(get_batch_qty(batch, self.dist.warehouse), before - 24)
+		# the soap Tally took from two godowns: each godown's warehouse
+		self.assertEqual(
+			[(row.item_code, flt(row.qty), row.warehouse) for row in first.items],
+			[
+				("T-TB-SOAP", 60, self.dist.warehouse),
+				("T-TB-SOAP", 40, self.kalyan),
+				("T-TB-TEA", 10, self.dist.warehouse),
+			],
 		)
 		# the credit note returns the first invoice, with its taxes
 		credit = invoices["HT/CN/7"]
@@ -257,6 +301,7 @@ class TestTallyBooks(FrappeTestCase):
 		frappe.db.set_value(
 			"Sales Taxes and Charges Template", self.gst["templates"]["out-state-cess"], "disabled", 1
 		)
+		frappe.db.delete("DMS Godown Mapping", {"distributor": self.dist.name, "godown": "Bhiwandi Depot"})
 		result = self.post(DAY.read_text(encoding="utf-8"))
 		by_ref = {r["external_ref"]: r for r in result["results"]}
 		self.assertEqual(
@@ -265,9 +310,10 @@ class TestTallyBooks(FrappeTestCase):
 		[freight] = by_ref["HT/26-27/108"]["errors"]
 		self.assertEqual(freight["field"], "ledgers")
 		self.assertIn("ledger Freight Outward (50.00) is not mapped", freight["message"])
-		[template] = by_ref["HT/26-27/103"]["errors"]
-		self.assertEqual(template["field"], "taxes")
-		self.assertIn("Output IGST 28%, Output Cess 12%", template["message"])
+		errors = by_ref["HT/26-27/103"]["errors"]
+		self.assertEqual([e["field"] for e in errors], ["godown"] * 4 + ["taxes"])
+		self.assertIn("godown Bhiwandi Depot is not mapped", errors[0]["message"])
+		self.assertIn("Output IGST 28%, Output Cess 12%", errors[-1]["message"])
 
 	def test_the_ledger_mapping_is_each_distributors_own(self):
 		other = make_distributor("T-TB-2")

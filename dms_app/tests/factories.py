@@ -175,15 +175,32 @@ def make_primary_order(distributor, lines: list[tuple[str, float]], **fields):
 	).insert()
 
 
-def receive_stock(item_code: str, warehouse: str, qty: float, rate: float = 100, posting_date=None) -> str:
-	"""A submitted Material Receipt of ``qty`` into ``warehouse`` (dated ``posting_date``, default today)."""
+def receive_stock(
+	item_code: str,
+	warehouse: str,
+	qty: float,
+	rate: float = 100,
+	posting_date=None,
+	batch_no: str | None = None,
+) -> str:
+	"""A submitted Material Receipt of ``qty`` into ``warehouse`` (dated ``posting_date``, default today),
+	into batch ``batch_no`` (made when missing) for an item tracked by batch."""
+	batch = {}
+	if batch_no:
+		if not frappe.db.exists("Batch", batch_no):
+			frappe.get_doc({"doctype": "Batch", "batch_id": batch_no, "item": item_code}).insert(
+				ignore_permissions=True
+			)
+		batch = {"use_serial_batch_fields": 1, "batch_no": batch_no}
 	entry = frappe.get_doc(
 		{
 			"doctype": "Stock Entry",
 			"stock_entry_type": "Material Receipt",
 			"company": frappe.db.get_value("Warehouse", warehouse, "company"),
 			**({"posting_date": posting_date, "set_posting_time": 1} if posting_date else {}),
-			"items": [{"item_code": item_code, "t_warehouse": warehouse, "qty": qty, "basic_rate": rate}],
+			"items": [
+				{"item_code": item_code, "t_warehouse": warehouse, "qty": qty, "basic_rate": rate, **batch}
+			],
 		}
 	)
 	entry.insert(ignore_permissions=True)

@@ -1,7 +1,8 @@
 // Secondary sales walk (/dms/sales), as distributor A: the invoice list; a new invoice to A's retailer
 // whose live preview shows the walk's scheme (dms_app.tests.browser_fixture._sales_setup: buy 5 soap,
 // a cup free), a bad quantity and too much quantity refused in the page, then the invoice submitted,
-// opened and listed; a CSV upload with one good and one bad invoice showing the bad one's row error.
+// opened and listed; a CSV upload with one good and one bad invoice showing the bad one's row error; a
+// Tally "Unicode" (UTF-16) export with a sale and a cancelled voucher.
 import path from "node:path";
 
 export async function walk(ctx) {
@@ -112,6 +113,37 @@ export async function walk(ctx) {
 	await good.locator("a").first().click();
 	await page.waitForLoadState("load");
 	check(page.url().includes("/dms/sales/view?name="), t("the created invoice opens from the results"));
+
+	// Tally's "Unicode" export (UTF-16 LE with a byte order mark, CRLF): a sale whose voucher number is in
+	// Devanagari, and a cancelled voucher that is listed as skipped
+	await open(page, "/dms/sales/upload", "sales-upload-tally", size);
+	const tallyRef = `PB-टैली-${size}`;
+	const tallyDate = day.replaceAll("-", "");
+	const voucher = (number, cancelled) => `<TALLYMESSAGE><VOUCHER VCHTYPE="Sales" ACTION="Create">
+<DATE>${tallyDate}</DATE><VOUCHERTYPENAME>Sales</VOUCHERTYPENAME><VOUCHERNUMBER>${number}</VOUCHERNUMBER>
+<PARTYLEDGERNAME>${sales.retailer_name}</PARTYLEDGERNAME><ISCANCELLED>${cancelled ? "Yes" : "No"}</ISCANCELLED>
+<ALLINVENTORYENTRIES.LIST><STOCKITEMNAME>${SOAP}</STOCKITEMNAME><RATE>10.00/Nos</RATE><AMOUNT>20.00</AMOUNT>
+<ACTUALQTY> 2 Nos</ACTUALQTY><BILLEDQTY> 2 Nos</BILLEDQTY></ALLINVENTORYENTRIES.LIST>
+<LEDGERENTRIES.LIST><LEDGERNAME>${sales.retailer_name}</LEDGERNAME><ISPARTYLEDGER>Yes</ISPARTYLEDGER><AMOUNT>-20.00</AMOUNT></LEDGERENTRIES.LIST>
+</VOUCHER></TALLYMESSAGE>`;
+	const xml = `<?xml version="1.0" encoding="UTF-16"?>
+<ENVELOPE><HEADER><TALLYREQUEST>Import Data</TALLYREQUEST></HEADER><BODY><IMPORTDATA><REQUESTDATA>
+${voucher(tallyRef, false)}
+${voucher(`${tallyRef}-X`, true)}
+</REQUESTDATA></IMPORTDATA></BODY></ENVELOPE>`.replaceAll("\n", "\r\n");
+	const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(xml, "utf16le")]);
+	await page.setInputFiles("[data-dms-file]", { name: "DayBook.xml", mimeType: "text/xml", buffer: utf16 });
+	await page.locator("[data-dms-upload]").click();
+	await results.waitFor({ state: "visible", timeout: 60000 });
+	const sale = page.locator(`[data-dms-upload-results] tr[data-ref="${tallyRef}"]`);
+	await sale.waitFor({ state: "visible", timeout: 60000 });
+	check((await sale.getAttribute("data-result")) === "created", t(`the UTF-16 Tally sale is created (${(await sale.innerText()).replace(/\s+/g, " ").slice(0, 100)})`));
+	const cancelled = page.locator(`[data-dms-upload-results] tr[data-ref="${tallyRef}-X"]`);
+	check((await cancelled.getAttribute("data-result")) === "skipped" && /cancelled/i.test(await cancelled.innerText()), t("the cancelled voucher is listed as skipped, with why"));
+	const summary = await page.locator("[data-dms-upload-summary]").innerText();
+	check(/20\.00.*20\.00/.test(summary), t(`the summary gives the books' total and the posted one (${summary.replace(/\s+/g, " ")})`));
+	await shot("sales-upload-tally-utf16");
+	await noSideways(page, t("Tally upload"));
 
 	// a large file is queued and the page follows its progress. bench serve runs no background worker, so
 	// the two answers are stubbed here (the job itself is tested in dms_app/portal/test_sales.py)

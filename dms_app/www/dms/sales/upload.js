@@ -31,6 +31,13 @@
 		return "csv";
 	}
 
+	// Tally's "Unicode" export is UTF-16 with a byte order mark; file.text() would read it as UTF-8
+	async function readText(file) {
+		const bytes = new Uint8Array(await file.arrayBuffer());
+		const encoding = bytes[0] === 0xff && bytes[1] === 0xfe ? "utf-16le" : bytes[0] === 0xfe && bytes[1] === 0xff ? "utf-16be" : "utf-8";
+		return new TextDecoder(encoding).decode(bytes); // the mark itself is dropped
+	}
+
 	fileInput.addEventListener("change", () => {
 		button.disabled = !fileInput.files.length;
 		showErrors([]);
@@ -46,7 +53,7 @@
 		resultsBox.innerHTML = "";
 		progress(0, L.reading);
 		try {
-			const text = await file.text();
+			const text = await readText(file);
 			if (!text.trim()) throw [L.empty];
 			progress(0, L.sending, true);
 			const answer = await call("dms_app.portal.sales.upload", { format: guessFormat(file, text), data: text });
@@ -111,6 +118,8 @@
 		return parts.join(", ");
 	}
 
+	const money = (value) => Number(value || 0).toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
 	function render(status) {
 		const results = status.results || [];
 		const counts = { created: 0, duplicate: 0, rejected: 0 };
@@ -121,6 +130,11 @@
 				const link = r.sales_invoice
 					? `<a href="${esc(invoiceBase + (invoiceBase.includes("?") ? "&" : "?") + "name=" + encodeURIComponent(r.sales_invoice))}">${esc(r.sales_invoice)}</a>`
 					: "";
+				// created, but not as the books say (DMS Settings: Create and Flag), or with a discount no scheme gives
+				const notes = [
+					...(r.differences || []).map((d) => `<li data-note="books">${esc(d.message)}</li>`),
+					...(r.unexplained_discount ? [`<li data-note="unexplained">${esc(fill(L.unexplained, r.unexplained_discount))}</li>`] : []),
+				];
 				const details =
 					r.status === "rejected"
 						? `<ul class="dms-errs">${(r.errors || [])
@@ -128,7 +142,7 @@
 								.join("")}</ul>`
 						: r.status === "duplicate"
 							? fill(esc(L.already), link)
-							: link;
+							: link + (notes.length ? `<ul class="dms-errs">${notes.join("")}</ul>` : "");
 				return `<tr data-result="${esc(r.status)}" data-ref="${esc(r.external_ref)}">
 					<td data-label="${esc(L.invoice)}"><b>${esc(r.external_ref)}</b></td>
 					<td data-label="${esc(L.result)}"><span class="dms-pill ${pill}">${esc(L[r.status] || r.status)}</span></td>
@@ -148,7 +162,7 @@
 		resultsBox.innerHTML = `<div class="dms-alert ${counts.rejected ? "red" : ""}" role="status" data-dms-upload-summary${counts.rejected ? "" : ' style="background:#e4f8ec;color:#137333;border-color:#b7e4c7"'}>
 				${esc(fill(L.upload, status.upload))}: ${esc(fill(L.summary, counts.created, counts.duplicate, counts.rejected))}${
 					skipped ? " " + esc(fill(L.skipped_summary, (status.skipped || []).length)) : ""
-				}</div>
+				}${status.books_total ? " " + esc(fill(L.totals, money(status.books_total), money(status.dms_total))) : ""}</div>
 			<div class="dms-table-wrap"><table class="dms-table dms-stack" data-dms-upload-results>
 			<thead><tr><th>${esc(L.invoice)}</th><th>${esc(L.result)}</th><th>${esc(L.details)}</th></tr></thead>
 			<tbody>${rows}${skipped}</tbody></table></div>`;
