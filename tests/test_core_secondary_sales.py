@@ -12,6 +12,7 @@ from dms_app.core.secondary_sales import (
 	Retailer,
 	RetailerRef,
 	csv_to_records,
+	hsn_agrees,
 	in_posting_order,
 	match_retailer,
 	parse_invoices,
@@ -257,3 +258,16 @@ def test_a_day_of_tally_gives_the_sales_and_lists_what_it_leaves_out():
 	assert (unit.invoice, unit.field) == ("HT/26-27/108", "qty")
 	with pytest.raises(BatchError, match="HT/26-27/108"):
 		tally_to_records(day)  # without a list for row errors, the file is refused with the reason
+
+
+@pytest.mark.parametrize(
+	("books", "item", "agrees"),
+	[
+		("34011190", "34011190", True),
+		("3401", "34011190", True),
+		("0902 10", "090210", True),
+		("1006", "1514", False),
+	],
+)
+def test_an_hsn_code_agrees_with_the_items_or_its_heading(books, item, agrees):
+	assert hsn_agrees(books, item) is agrees

@@ -448,3 +448,10 @@ def match_retailer(ref: RetailerRef, distributor: str, known: list[Retailer]) ->
 	if ref.name:
 		return "create", None
 	return "error", "no retailer of this distributor matches; give a name to create one"
+
+
+def hsn_agrees(books: str, item: str) -> bool:
+	"""Whether the HSN code the books give a line is the item's: the same code, or one of them the other's
+	heading (Tally often keeps 4 or 6 digits where the item has 8)."""
+	books, item = "".join(books.split()), "".join(item.split())
+	return books.startswith(item) or item.startswith(books)

@@ -19,7 +19,7 @@ from frappe import _
 from frappe.utils import cint, flt
 
 from dms_app.core import reconcile
-from dms_app.core.secondary_sales import InvoiceIn, Retailer, RowError, match_retailer
+from dms_app.core.secondary_sales import InvoiceIn, Retailer, RowError, hsn_agrees, match_retailer
 from dms_app.distribution.locks import named_lock
 from dms_app.secondary_sales.read_cache import reuse_reads
 
@@ -71,6 +71,20 @@ class BatchContext:
 			)
 			if any(batched)
 			else ()
+		)
+		# the items' HSN codes, where the site keeps them (india_compliance's Item.gst_hsn_code)
+		with_hsn = [self.items[line.item_code] for i in invoices for line in i.lines if line.hsn]
+		self.hsn = (
+			dict(
+				frappe.get_all(
+					"Item",
+					filters={"name": ["in", [i for i in with_hsn if i]]},
+					fields=["name", "gst_hsn_code"],
+					as_list=True,
+				)
+			)
+			if any(with_hsn) and frappe.get_meta("Item").has_field("gst_hsn_code")
+			else {}
 		)
 		self.rules = ledger_rules(distributor) if any(i.ledgers for i in invoices) else {}
 		self.templates = _tax_templates(self.distributor.company) if self.rules else {}
@@ -438,6 +452,17 @@ def _build(context: BatchContext, invoice: InvoiceIn, upload: str | None):
 		for number, line in enumerate(invoice.lines, start=1)
 		if line.godown and context.godowns and _fold(line.godown) not in context.godowns
 	]
+	for number, line in enumerate(invoice.lines, start=1):
+		ours = context.hsn.get(context.items.get(line.item_code))
+		if line.hsn and ours and not hsn_agrees(line.hsn, ours):
+			errors.append(
+				RowError(
+					invoice.external_ref,
+					number,
+					"hsn",
+					f"the books give HSN {line.hsn}, item {context.items[line.item_code]} has {ours}",
+				)
+			)
 	plan = reconcile.plan_ledgers(((e.ledger, e.amount) for e in invoice.ledgers), context.rules)
 	errors += [RowError(invoice.external_ref, None, "ledgers", problem) for problem in plan.problems]
 	template = reconcile.pick_template(plan.tax_accounts, context.templates)

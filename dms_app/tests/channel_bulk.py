@@ -25,7 +25,7 @@ posts later for the same item and warehouse (it keeps the running balances itsel
 """
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date, datetime, time, timedelta
 
 import frappe
@@ -167,6 +167,8 @@ class BulkWriter:
 		self.customers: dict[str, dict] = {}
 		self.years: dict[date, str] = {}
 		self.invoices: dict[str, dict] = {}  # name -> the sale's lines' incoming rates by item
+		# name -> the sale's scheme benefits with their items, quantities by item and total (for its returns)
+		self.earned: dict[str, tuple[list[core.Earned], dict[str, float], float]] = {}
 		self.schemes = engine.active_schemes(core.SECONDARY, company)
 		if any(s.budget_type for s in self.schemes):
 			raise BulkError("schemes with budgets are not written in bulk")
@@ -491,9 +493,12 @@ class BulkWriter:
 		buyer = self._customer(customer)
 		template_line = t["Sales Invoice Item"][0]
 		details = [self._name() for _ in lines]
-		benefits = [] if return_against else self._benefits(distributor, customer, buyer, day, lines, details)
+		if return_against:
+			benefits = self._given_back(return_against, lines, details)
+		else:
+			benefits = self._benefits(distributor, customer, buyer, day, lines, details)
 		off = {}
-		for benefit in benefits:
+		for benefit in benefits if not return_against else ():
 			off[benefit.line] = off.get(benefit.line, 0) + benefit.discount
 		total = total_qty = cogs = 0.0
 		for idx, ((code, qty, base), detail) in enumerate(zip(lines, details, strict=True), start=1):
@@ -560,6 +565,11 @@ class BulkWriter:
 			self.invoices[name] = {
 				code: self._balance(code, distributor.warehouse)[1] for code, _q, _r in lines
 			}
+			sold: dict[str, float] = {}
+			for code, qty, _r in lines:
+				sold[code] = sold.get(code, 0.0) + qty
+			earned = [core.Earned(b, lines[details.index(b.line)][0]) for b in benefits]
+			self.earned[name] = (earned, sold, flt(total, 2))
 		total = flt(total, 2)
 		if total != round(total):
 			raise BulkError(f"{name}: a total of {total} would be rounded; only whole totals are written")
@@ -596,7 +606,7 @@ class BulkWriter:
 			outstanding_amount=total,
 			amount_eligible_for_commission=total,
 			status=status,
-			dms_scheme_discount=flt(sum(off.values()), 2),
+			dms_scheme_discount=flt(sum(b.discount for b in benefits), 2),
 			dms_scheme_benefits=json.dumps([asdict(b) for b in benefits], sort_keys=True)
 			if benefits
 			else None,
@@ -666,6 +676,20 @@ class BulkWriter:
 				value=benefit.value,
 			)
 		return name
+
+	def _given_back(self, sale: str, lines, details) -> list[core.Benefit]:
+		"""A return's share of its sale's benefits, as the engine gives it back (engine.give_back)."""
+		earned, sold, sold_value = self.earned.get(sale, ([], {}, 0.0))
+		returned: dict[str, float] = {}
+		first_line: dict[str, str] = {}
+		for (code, qty, _rate), detail in zip(lines, details, strict=True):
+			returned[code] = returned.get(code, 0.0) + abs(qty)
+			first_line.setdefault(code, detail)
+		value = abs(sum(flt(qty * rate, 2) for _c, qty, rate in lines))
+		return [
+			replace(benefit, line=first_line.get(code))
+			for code, benefit in core.given_back(earned, sold, returned, sold_value, value)
+		]
 
 	def _scheme_template(self) -> dict:
 		rows = self.t["sale"]["DMS Scheme Ledger Entry"]
