@@ -8,8 +8,11 @@ from dms_app.core.distributor import (
 	WarehouseInfo,
 	check_warehouses,
 	distributor_series,
+	gst_series,
+	invoice_prefix,
 	normalize_code,
 	sold_in,
+	valid_invoice_prefix,
 	warehouse_name_for,
 )
 
@@ -107,3 +110,24 @@ def test_distributor_series_puts_the_code_before_the_counter():
 	assert distributor_series("SINV-.#####.-X", "D1") is None
 	assert distributor_series("", "D1") is None
 	assert distributor_series(None, "D1") is None
+
+
+def test_a_gst_invoice_number_is_at_most_sixteen_characters():
+	assert gst_series("DNO01") == "DNO01/.YY./"
+	assert len("DNO01/26/00001") <= 16
+
+
+@pytest.mark.parametrize(
+	("code", "taken", "prefix"),
+	[
+		("D-NORTH-01", set(), "DNORT"),
+		("d1", set(), "D1"),
+		("T-SS-TALLY-DAY", {"TSSTA"}, "TSST1"),
+		("T-SS-TALLY-DAY", {"TSSTA", "TSST1", "TSST2"}, "TSST3"),
+		("---", set(), "D"),
+	],
+)
+def test_an_invoice_prefix_is_made_from_the_code_and_never_taken_twice(code, taken, prefix):
+	made = invoice_prefix(code, taken)
+	assert made == prefix
+	assert valid_invoice_prefix(made)

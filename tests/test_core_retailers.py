@@ -37,3 +37,13 @@ def test_duplicates_compare_mobiles_by_last_ten_digits_and_codes_case_insensitiv
 	# the retailer being edited is not its own duplicate
 	assert r.duplicates({"tax_id": "tax11"}, others, editing="C-1") == []
 	assert r.duplicates({"mobile_no": None, "tax_id": None}, others) == []
+
+
+def test_an_address_without_a_state_takes_the_state_of_the_gstin():
+	values = r.clean({"address_line1": "12 Market Road", "city": "Pune", "tax_id": "27aaapl1234c1z5"})
+	assert values["state"] == "Maharashtra"
+	given = r.clean({"address_line1": "x", "city": "y", "state": "Goa", "tax_id": "27AAAPL1234C1Z5"})
+	assert given["state"] == "Goa"  # a state given stays
+	assert r.clean({"address_line1": "x", "city": "y", "tax_id": "PAN12345"})["state"] is None
+	assert r.state_of_gstin("24AAAPL1234C1Z5") == "Gujarat"
+	assert r.state_of_gstin("99AAAPL1234C1Z5") is None

@@ -20,6 +20,7 @@ from frappe import _
 from dms_app.api.errors import BadSignature, InvalidPayload, StaleVersion, require_args
 from dms_app.core import inbound
 from dms_app.core.outbox import SIGNATURE_HEADER, verify
+from dms_app.distribution import gst
 from dms_app.permissions import require_role
 
 
@@ -95,12 +96,9 @@ def upsert_items(items=None) -> list[dict]:
 		)
 	)
 	new = [r["item_code"] for r in records if r["item_code"] not in stored]
+	needed = ("item_name", "item_group", "stock_uom", *(("gst_hsn_code",) if gst.hsn_required() else ()))
 	missing = [
-		f"{r['item_code']}: {f}"
-		for r in records
-		if r["item_code"] in new
-		for f in ("item_name", "item_group", "stock_uom")
-		if not r.get(f)
+		f"{r['item_code']}: {f}" for r in records if r["item_code"] in new for f in needed if not r.get(f)
 	]
 	if missing:
 		frappe.throw(
@@ -110,6 +108,8 @@ def upsert_items(items=None) -> list[dict]:
 		)
 	_require_known("Item Group", {r["item_group"] for r in records if r.get("item_group")})
 	_require_known("UOM", {r["stock_uom"] for r in records if r.get("stock_uom")})
+	if gst.applies():
+		_require_known("GST HSN Code", {r["gst_hsn_code"] for r in records if r.get("gst_hsn_code")})
 	order = {
 		r["item_code"]: inbound.compare_versions(r["version"], stored.get(r["item_code"])) for r in records
 	}
@@ -126,6 +126,7 @@ def upsert_items(items=None) -> list[dict]:
 				{
 					k: r[k]
 					for k in ("item_name", "item_group", "stock_uom", "description", "brand", "disabled")
+					+ (("gst_hsn_code",) if gst.applies() else ())
 					if k in r
 				}
 			)

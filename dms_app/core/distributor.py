@@ -105,3 +105,34 @@ def distributor_series(series: str | None, code: str) -> str | None:
 		return series
 	separator = "" if series.endswith(("-", ".", "/")) else "-"
 	return f"{series}{separator}{code}-"
+
+
+# A GST invoice number is at most 16 characters: letters, digits, "-" and "/", starting with a letter or a
+# digit, unique for the seller in a financial year. Where GST applies (india_compliance installed) a
+# distributor's Sales Invoices are numbered PREFIX/YY/00001: its invoice prefix (at most 5 characters, made
+# from its code), the year, and the counter.
+GST_PREFIX_LENGTH = 5
+
+
+def gst_series(prefix: str) -> str:
+	"""The naming series of a distributor's Sales Invoices where GST applies: ``D1/.YY./`` numbers
+	D1/26/00001 (Frappe adds the five-digit counter), 14 characters at most."""
+	return f"{prefix}/.YY./"
+
+
+def invoice_prefix(code: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
+	"""A distributor's invoice prefix made from its code: its letters and digits, upper case, the first
+	GST_PREFIX_LENGTH; where another distributor has that one, its end replaced by the first free number."""
+	base = "".join(ch for ch in code.upper() if ch.isascii() and ch.isalnum())[:GST_PREFIX_LENGTH] or "D"
+	if base not in taken:
+		return base
+	for number in range(1, 10**GST_PREFIX_LENGTH):
+		suffix = str(number)
+		candidate = base[: GST_PREFIX_LENGTH - len(suffix)] + suffix
+		if candidate not in taken:
+			return candidate
+	raise ValueError("no invoice prefix is free")
+
+
+def valid_invoice_prefix(prefix: str) -> bool:
+	return 1 <= len(prefix) <= GST_PREFIX_LENGTH and prefix.isascii() and prefix.isalnum()

@@ -34,6 +34,7 @@ ITEM = (
 	Field("description", "text"),
 	Field("brand", "text"),
 	Field("disabled", "flag"),
+	Field("gst_hsn_code", "text"),  # where the site keeps GST (india_compliance), new sales items need it
 	Field("version", "version", required=True),
 )
 PRICE = (

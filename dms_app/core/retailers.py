@@ -24,6 +24,28 @@ NAME_MAX = 140
 MOBILE_DIGITS = (7, 15)
 TAX_ID_PATTERN = re.compile(r"^[A-Z0-9/-]{5,20}$")
 
+# A GSTIN begins with the code of the state it is registered in (GST's state codes).
+GST_STATES = {
+	"01": "Jammu and Kashmir", "02": "Himachal Pradesh", "03": "Punjab", "04": "Chandigarh",
+	"05": "Uttarakhand", "06": "Haryana", "07": "Delhi", "08": "Rajasthan", "09": "Uttar Pradesh",
+	"10": "Bihar", "11": "Sikkim", "12": "Arunachal Pradesh", "13": "Nagaland", "14": "Manipur",
+	"15": "Mizoram", "16": "Tripura", "17": "Meghalaya", "18": "Assam", "19": "West Bengal",
+	"20": "Jharkhand", "21": "Odisha", "22": "Chhattisgarh", "23": "Madhya Pradesh", "24": "Gujarat",
+	"26": "Dadra and Nagar Haveli and Daman and Diu", "27": "Maharashtra", "29": "Karnataka", "30": "Goa",
+	"31": "Lakshadweep Islands", "32": "Kerala", "33": "Tamil Nadu", "34": "Puducherry",
+	"35": "Andaman and Nicobar Islands", "36": "Telangana", "37": "Andhra Pradesh", "38": "Ladakh",
+	"97": "Other Territory",
+}  # fmt: skip
+GSTIN_PATTERN = re.compile(r"^[0-9]{2}[A-Z0-9]{13}$")
+
+
+def state_of_gstin(gstin: str | None) -> str | None:
+	"""The state a GSTIN is registered in (its first two digits), None for anything else."""
+	if gstin and GSTIN_PATTERN.match(gstin):
+		return GST_STATES.get(gstin[:2])
+	return None
+
+
 # The fields a duplicate is looked for on: (form field, what the duplicate shares).
 UNIQUE_FIELDS = ("retailer_code", "mobile_no", "tax_id")
 
@@ -43,6 +65,8 @@ def clean(values: dict) -> dict:
 	for key in ("tax_id", "retailer_code"):
 		if cleaned.get(key):
 			cleaned[key] = cleaned[key].upper()
+	if cleaned.get("address_line1") and not cleaned.get("state"):
+		cleaned["state"] = state_of_gstin(cleaned.get("tax_id"))  # the GSTIN says which
 	return cleaned
 
 

@@ -31,7 +31,7 @@ from contextlib import contextmanager
 import frappe
 from frappe.model.naming import NamingSeries
 
-from dms_app.core.distributor import distributor_series
+from dms_app.distribution.gst import series_for
 
 
 @contextmanager
@@ -85,7 +85,7 @@ def before_insert(doc, method=None) -> None:
 	if not doc.get("distributor"):
 		return
 	if doc.doctype in NUMBERED_PER_DISTRIBUTOR and doc.get("naming_series"):
-		doc.naming_series = distributor_series(doc.naming_series, doc.distributor) or doc.naming_series
+		doc.naming_series = series_for(doc.doctype, doc.naming_series, doc.distributor) or doc.naming_series
 	ensure_series(doc)
 	lock_distributor(doc.distributor)
 

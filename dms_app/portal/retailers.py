@@ -11,6 +11,7 @@ from frappe import _
 from frappe.utils import cint, escape_html, flt, getdate, nowdate
 
 from dms_app.core import portal, retailers
+from dms_app.distribution import gst
 from dms_app.portal.context import resolve_distributor
 from dms_app.schemes.loyalty import balances
 
@@ -272,6 +273,9 @@ def _refuse_bad_values(distributor: str, values: dict, editing: str | None) -> N
 				labels[field], escape_html(values[field]), escape_html(other.customer_name), other.name
 			)
 		)
+	if values.get("address_line1") and not values.get("state") and gst.applies():
+		# an address in India names its state (GST's place of supply); a GSTIN gives it (retailers.clean)
+		messages.append(_("{0} is required with an address.").format(labels["state"]))
 	if messages:
 		frappe.throw("<br>".join(messages), RetailerInvalid, title=_("Retailer Not Saved"))
 

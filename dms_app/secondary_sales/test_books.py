@@ -82,11 +82,14 @@ def gst_setup() -> dict:
 		"18": {"CGST": 9, "SGST": 9, "IGST": 18},
 		"28C": {"CGST": 14, "SGST": 14, "IGST": 28, "Cess": 12},
 	}
+	# india_compliance, where installed, wants the GST rate and treatment on the template as well
+	gst_fields = frappe.get_meta("Item Tax Template").has_field("gst_rate")
 	item_templates = {
 		rate: _named(
 			"Item Tax Template",
 			f"T-TB GST {rate}",
 			taxes=[{"tax_type": heads[head], "tax_rate": value} for head, value in by_head.items()],
+			**({"gst_treatment": "Taxable", "gst_rate": by_head["IGST"]} if gst_fields else {}),
 		)
 		for rate, by_head in rates.items()
 	}

@@ -34,7 +34,7 @@ from frappe.model.naming import NamingSeries
 from frappe.utils import flt, money_in_words, now_datetime
 
 from dms_app.core import schemes as core
-from dms_app.core.distributor import distributor_series
+from dms_app.distribution.gst import series_for
 from dms_app.schemes import engine
 
 TABLES = (
@@ -487,7 +487,7 @@ class BulkWriter:
 		kind = "return" if return_against else "sale"
 		t = self.t[kind]
 		parent = t["Sales Invoice"][0]
-		series = distributor_series(self.base_series, distributor.name)
+		series = series_for("Sales Invoice", self.base_series, distributor.name)
 		name = self._next_in_series(series)
 		clock = self._clock()
 		buyer = self._customer(customer)

@@ -9,10 +9,12 @@ from datetime import date
 import frappe
 from frappe.utils import add_days, now_datetime, nowdate
 
+from dms_app.distribution import gst
 from dms_app.tests import require_test_site
 
 TEST_COMPANY = "DMS Test Brand"
 TEST_ABBR = "DTB"
+TEST_HSN = "34011110"  # toilet soap: the test items' HSN code where india_compliance requires one
 
 
 def before_tests():
@@ -121,6 +123,8 @@ def make_distributor(code: str, **fields):
 def make_item(item_code: str, price: float | None = None, **fields) -> str:
 	"""An item, with a selling price in the DMS default price list when ``price`` is given."""
 	if not frappe.db.exists("Item", item_code):
+		if gst.applies():  # india_compliance refuses a sales item without its HSN code
+			fields.setdefault("gst_hsn_code", TEST_HSN)
 		frappe.get_doc(
 			{
 				"doctype": "Item",

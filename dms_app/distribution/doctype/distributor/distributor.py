@@ -6,7 +6,14 @@ from frappe import _
 from frappe.contacts.address_and_contact import delete_contact_and_address, load_address_and_contact
 from frappe.model.document import Document
 
-from dms_app.core.distributor import InvalidCode, check_warehouses, normalize_code
+from dms_app.core.distributor import (
+	GST_PREFIX_LENGTH,
+	InvalidCode,
+	check_warehouses,
+	invoice_prefix,
+	normalize_code,
+	valid_invoice_prefix,
+)
 from dms_app.distribution import portal_access, warehouses
 from dms_app.distribution.settings import get_settings, require_company
 
@@ -42,6 +49,35 @@ class Distributor(Document):
 		self.validate_customer()
 		self.validate_warehouses()
 		self.validate_portal_users()
+		self.validate_invoice_prefix()
+
+	def validate_invoice_prefix(self):
+		"""Made from the code when empty; changed, it numbers the invoices made from then on."""
+		self.invoice_prefix = (self.invoice_prefix or "").strip().upper()
+		taken = set(
+			frappe.get_all(
+				"Distributor",
+				filters={"name": ["!=", self.name or ""], "invoice_prefix": ["is", "set"]},
+				pluck="invoice_prefix",
+			)
+		)
+		if not self.invoice_prefix:
+			self.invoice_prefix = invoice_prefix(self.distributor_code or self.name or "", taken)
+		elif not valid_invoice_prefix(self.invoice_prefix):
+			frappe.throw(
+				_("Invoice Prefix {0}: use 1 to {1} letters and digits.").format(
+					frappe.bold(self.invoice_prefix), GST_PREFIX_LENGTH
+				),
+				title=_("Invalid Invoice Prefix"),
+			)
+		elif self.invoice_prefix in taken:
+			frappe.throw(
+				_("Invoice Prefix {0} is used by another distributor.").format(
+					frappe.bold(self.invoice_prefix)
+				),
+				frappe.DuplicateEntryError,
+				title=_("Duplicate Invoice Prefix"),
+			)
 
 	def validate_customer(self):
 		if not self.customer:

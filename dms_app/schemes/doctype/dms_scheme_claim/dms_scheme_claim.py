@@ -16,6 +16,7 @@ from frappe.query_builder import DocType
 from frappe.utils import flt, getdate, today
 
 from dms_app.core import schemes as core
+from dms_app.distribution import gst
 from dms_app.distribution.settings import get_settings
 from dms_app.dms_integrations.events import send_document
 
@@ -207,6 +208,7 @@ def _claim_item() -> str:
 				"stock_uom": "Nos",
 				"is_stock_item": 0,
 				"is_sales_item": 1,
+				**({"gst_hsn_code": gst.CLAIM_SAC} if gst.applies() else {}),
 			}
 		).insert(ignore_permissions=True)
 	return CLAIM_ITEM
