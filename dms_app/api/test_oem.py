@@ -18,7 +18,9 @@ from dms_app.api.oem import (
 	upsert_prices,
 )
 from dms_app.core.outbox import sign
+from dms_app.distribution import gst
 from dms_app.tests.factories import (
+	TEST_HSN,
 	act,
 	as_user,
 	ensure_depot,
@@ -39,6 +41,8 @@ def new_item(code: str, version=1, **fields) -> dict:
 		"item_group": "Products",
 		"stock_uom": "Nos",
 		"version": version,
+		# where the site keeps GST (india_compliance), a new item comes with its HSN code
+		**({"gst_hsn_code": TEST_HSN} if gst.applies() else {}),
 		**fields,
 	}
 

@@ -173,13 +173,12 @@ def lineage(doctype: str, name: str | None) -> frozenset[str]:
 
 
 def _items(item_codes: set[str]) -> dict[str, frappe._dict]:
+	fields = ["name", "item_name", "item_group", "brand", "stock_uom", "description", "disabled"]
+	if frappe.get_meta("Item").has_field("gst_hsn_code"):  # india_compliance: a row needs its HSN code
+		fields.append("gst_hsn_code")
 	return {
 		row.name: row
-		for row in frappe.get_all(
-			"Item",
-			filters={"name": ["in", list(item_codes)]},
-			fields=["name", "item_name", "item_group", "brand", "stock_uom", "description", "disabled"],
-		)
+		for row in frappe.get_all("Item", filters={"name": ["in", list(item_codes)]}, fields=fields)
 	}
 
 
@@ -445,6 +444,7 @@ def _add_free_rows(doc, outcome: core.Outcome, items: dict) -> bool:
 			"rate": 0,
 			"amount": 0,
 			FREE_ROW: scheme,
+			**({"gst_hsn_code": item.gst_hsn_code} if item.get("gst_hsn_code") else {}),
 		}
 		if doc.doctype == "Material Request":
 			first = doc.items[0]

@@ -12,8 +12,9 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, flt, nowdate
 
 from dms_app.core import schemes as core
+from dms_app.distribution import gst
 from dms_app.schemes.pricing import price_as_the_desk_does
-from dms_app.tests.factories import company
+from dms_app.tests.factories import TEST_HSN, company
 
 PREFIX = "DMS PR"
 PRICES = {"DMS-PR-I1": 100, "DMS-PR-I2": 250, "DMS-PR-I3": 40, "DMS-PR-I4": 80, "DMS-PR-I5": 10}
@@ -427,6 +428,7 @@ def _item(code: str, price: float, price_list: str, item_group: str, brand: str 
 				"brand": brand,
 				"stock_uom": "Nos",
 				"is_stock_item": 1,
+				**({"gst_hsn_code": TEST_HSN} if gst.applies() else {}),
 			}
 		).insert()
 	filters = {"item_code": code, "price_list": price_list}

@@ -148,6 +148,17 @@ def _rows_of(doctype: str, name: str) -> dict[str, list[dict]]:
 	}
 
 
+def _following(template: dict, **columns: tuple[str, object]) -> dict:
+	"""Columns another app computes from one ERPNext fills (india_compliance's taxable value, from the
+	amount), as the captured row shows: ``column=(the column it equals in the template, its value here)``;
+	nothing where the template's column does not follow (the app is not installed, or left it empty)."""
+	return {
+		column: value
+		for column, (source, value) in columns.items()
+		if column in template and flt(template[column]) and flt(template[column]) == flt(template.get(source))
+	}
+
+
 class BulkWriter:
 	"""Writes sales, returns and transfers like ERPNext posts them. Call them in posting order, then
 	``finish()``; the caller commits."""
@@ -346,6 +357,7 @@ class BulkWriter:
 				valuation_rate=rate,
 				basic_amount=amount,
 				amount=amount,
+				**_following(t["Stock Entry Detail"][0], taxable_value=("amount", amount)),
 				**(line_fields[idx - 1] if line_fields else {}),
 			)
 			self.details.append(detail["name"])
@@ -375,6 +387,7 @@ class BulkWriter:
 			total_outgoing_value=total,
 			total_incoming_value=total,
 			total_amount=total,
+			**_following(parent, base_grand_total=("total_amount", total)),
 			**(fields or {}),
 		)
 		return name
@@ -554,6 +567,7 @@ class BulkWriter:
 				base_amount=amount,
 				net_amount=amount,
 				base_net_amount=amount,
+				**_following(template_line, taxable_value=("amount", amount)),
 				# the engine prices every line of a sale while any secondary scheme is on, none of a return
 				dms_base_rate=base if self.schemes and not return_against else 0.0,
 				dms_scheme_discount=flt(discount, 2),

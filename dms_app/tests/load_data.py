@@ -32,8 +32,15 @@ from frappe.utils import add_days, getdate, nowdate
 from frappe.utils.nestedset import get_root_of
 from frappe.utils.password import update_password
 
+from dms_app.distribution import gst
 from dms_app.tests import require_test_site
-from dms_app.tests.factories import complete_setup_wizard, make_distributor, make_retailer, make_user
+from dms_app.tests.factories import (
+	TEST_HSN,
+	complete_setup_wizard,
+	make_distributor,
+	make_retailer,
+	make_user,
+)
 
 PREFIX = "LOAD"
 LOAD_PASSWORD = "Load-Portal-2026"
@@ -176,6 +183,7 @@ def _catalogue(skus: int, price_list: str) -> None:
 				"brand": brands[i % len(brands)],
 				"stock_uom": "Nos",
 				"is_stock_item": 1,
+				**({"gst_hsn_code": TEST_HSN} if gst.applies() else {}),
 			}
 			if batched:
 				fields.update(
