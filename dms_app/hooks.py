@@ -131,7 +131,7 @@ doc_events = {
 	},
 	"Sales Invoice": {
 		"before_insert": "dms_app.distribution.locks.before_insert",
-		"before_validate": "dms_app.schemes.engine.before_validate",
+		"before_validate": ["dms_app.schemes.engine.before_validate", "dms_app.distribution.gst.set_taxes"],
 		"validate": "dms_app.secondary_sales.invoices.validate",
 		"before_submit": [
 			"dms_app.distribution.locks.before_submit",
@@ -147,7 +147,7 @@ doc_events = {
 	},
 	"Delivery Note": {
 		"before_insert": "dms_app.distribution.locks.before_insert",
-		"before_validate": "dms_app.schemes.engine.before_validate",
+		"before_validate": ["dms_app.schemes.engine.before_validate", "dms_app.distribution.gst.set_taxes"],
 		"validate": "dms_app.secondary_sales.invoices.validate",
 		"before_submit": [
 			"dms_app.distribution.locks.before_submit",

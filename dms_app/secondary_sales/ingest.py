@@ -530,6 +530,7 @@ def _build(context: BatchContext, invoice: InvoiceIn, upload: str | None):
 			),
 		}
 	)
+	doc.flags.dms_books = books is not None  # taxed as the books say, not by the site's GST template
 	return doc, books
 
 
