@@ -322,18 +322,19 @@ class LedgerPlan:
 		)
 
 
-def _fold(name: str) -> str:
+def fold_name(name: str) -> str:
+	"""A ledger or godown name as the books' spellings of it match: case and spacing aside."""
 	return " ".join(name.split()).casefold()
 
 
 def rules_by_ledger(rows: Iterable[tuple[str, LedgerRule]]) -> dict[str, LedgerRule]:
 	"""Ledger name -> rule, matched regardless of case and spacing; a later row for the same ledger wins
 	(give the OEM's rows first and the distributor's own after them)."""
-	return {_fold(name): rule for name, rule in rows}
+	return {fold_name(name): rule for name, rule in rows}
 
 
 def rule_for(rules: Mapping[str, LedgerRule], ledger: str) -> LedgerRule | None:
-	return rules.get(_fold(ledger))
+	return rules.get(fold_name(ledger))
 
 
 def plan_ledgers(ledgers: Iterable[tuple[str, Number]], rules: Mapping[str, LedgerRule]) -> LedgerPlan:

@@ -36,6 +36,7 @@ GST_STATES = {
 	"35": "Andaman and Nicobar Islands", "36": "Telangana", "37": "Andhra Pradesh", "38": "Ladakh",
 	"97": "Other Territory",
 }  # fmt: skip
+GST_STATE_CODES = {name.casefold(): code for code, name in GST_STATES.items()}
 GSTIN_PATTERN = re.compile(r"^[0-9]{2}[A-Z0-9]{13}$")
 
 

@@ -266,21 +266,7 @@ def apply_to_sale(doc) -> None:
 	items = _items({row.item_code for row in rows} | _free_items(schemes))
 	outcome = core.Outcome()
 	if schemes and rows:
-		cart = core.Cart(
-			channel=core.SECONDARY,
-			date=_iso(doc.posting_date),
-			buyer=core.Buyer(
-				company=doc.company,
-				distributor=doc.distributor,
-				retailer=doc.customer,
-				territories=lineage("Territory", doc.get("territory")),
-				customer_groups=lineage("Customer Group", doc.get("customer_group")),
-			),
-			lines=_lines(rows, bases, items),
-			coupon_codes=_coupons(doc),
-			prices=_prices(doc.get("selling_price_list"), _free_items(schemes)),
-		)
-		outcome = core.evaluate(cart, schemes)
+		outcome = core.evaluate(_cart(doc, rows, bases, items, schemes), schemes)
 
 	for row in rows:
 		off = outcome.line_discount(row.name)

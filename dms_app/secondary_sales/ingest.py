@@ -18,8 +18,9 @@ from erpnext.controllers.accounts_controller import get_taxes_and_charges
 from frappe import _
 from frappe.utils import cint, flt
 
-from dms_app.core import reconcile
+from dms_app.core import reconcile, retailers
 from dms_app.core.secondary_sales import InvoiceIn, Retailer, RowError, hsn_agrees, match_retailer
+from dms_app.distribution import gst
 from dms_app.distribution.locks import named_lock
 from dms_app.secondary_sales.read_cache import reuse_reads
 
@@ -56,7 +57,7 @@ class BatchContext:
 			"DMS Settings", "default_price_list"
 		)
 		self.godowns = {
-			_fold(godown): warehouse
+			reconcile.fold_name(godown): warehouse
 			for godown, warehouse in frappe.get_all(
 				"DMS Godown Mapping",
 				filters={"distributor": distributor},
@@ -116,7 +117,7 @@ class BatchContext:
 	def warehouse_for(self, godown: str | None) -> str:
 		"""The distributor's warehouse for a godown of its books: by its DMS Godown Mapping; a distributor
 		that maps none has one warehouse for every godown."""
-		return self.godowns.get(_fold(godown or ""), self.distributor.warehouse)
+		return self.godowns.get(reconcile.fold_name(godown or ""), self.distributor.warehouse)
 
 	def batch_fields(self, line) -> dict:
 		"""The books' batch on a row of an item tracked by batch (ERPNext makes the row's bundle from it);
@@ -187,10 +188,6 @@ class RowRejected(Exception):
 	def __init__(self, errors: list[RowError]):
 		super().__init__(errors)
 		self.errors = errors
-
-
-def _fold(name: str) -> str:
-	return " ".join(name.split()).casefold()
 
 
 def resolve_items(distributor: str, wanted: set[str]) -> dict[str, str | None]:
@@ -450,7 +447,7 @@ def _build(context: BatchContext, invoice: InvoiceIn, upload: str | None):
 			"DMS Godown Mapping",
 		)
 		for number, line in enumerate(invoice.lines, start=1)
-		if line.godown and context.godowns and _fold(line.godown) not in context.godowns
+		if line.godown and context.godowns and reconcile.fold_name(line.godown) not in context.godowns
 	]
 	for number, line in enumerate(invoice.lines, start=1):
 		ours = context.hsn.get(context.items.get(line.item_code))
@@ -500,6 +497,7 @@ def _build(context: BatchContext, invoice: InvoiceIn, upload: str | None):
 			"set_warehouse": context.distributor.warehouse,
 			"selling_price_list": context.price_list,
 			"is_return": cint(invoice.is_return),
+			**_place_of_supply(invoice.place_of_supply),
 			"return_against": return_against,
 			"items": [
 				{
@@ -532,6 +530,14 @@ def _build(context: BatchContext, invoice: InvoiceIn, upload: str | None):
 	)
 	doc.flags.dms_books = books is not None  # taxed as the books say, not by the site's GST template
 	return doc, books
+
+
+def _place_of_supply(state: str | None) -> dict:
+	"""The books' place of supply where GST applies, as india_compliance writes it ("27-Maharashtra")."""
+	if not state or not gst.applies():
+		return {}
+	code = retailers.GST_STATE_CODES.get(" ".join(state.split()).casefold())
+	return {"place_of_supply": f"{code}-{retailers.GST_STATES[code]}"} if code else {}
 
 
 def _is_tax(context: BatchContext, ledger: str) -> bool:
