@@ -12,6 +12,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import flt
 
 from dms_app.api.secondary_sales import upload
+from dms_app.distribution import gst
 from dms_app.tests.factories import (
 	as_user,
 	company,
@@ -33,6 +34,17 @@ ITEMS = {
 	"Cola 600ml": ("T-TB-COLA-BATCH", "Btl", {"Case": 24}, "28C"),
 	"Lemon Soda 300ml": ("T-TB-SODA", "Btl", {"Case": 24}, "28C"),
 	"Herbal Shampoo Sachet 6ml": ("T-TB-SHAMPOO", "Pcs", {"Box": 12}, "18"),
+}
+# each item's HSN code where the site keeps them (india_compliance): the day file's own, or the 8-digit
+# code under the 4-digit heading the file gives
+HSN = {
+	"T-TB-SOAP": "34011190",
+	"T-TB-TEA": "09021010",
+	"T-TB-OIL": "15141110",
+	"T-TB-RICE": "10061010",
+	"T-TB-COLA-BATCH": "22021010",
+	"T-TB-SODA": "22021090",
+	"T-TB-SHAMPOO": "33051090",
 }
 # the books' totals, returns negative
 TOTALS = {
@@ -175,7 +187,10 @@ class TestTallyBooks(FrappeTestCase):
 				uoms=[{"uom": uom, "conversion_factor": factor} for uom, factor in factors.items()],
 				taxes=[{"item_tax_template": cls.gst["item_templates"][rate]}],
 				has_batch_no=int(code == "T-TB-COLA-BATCH"),  # the cola is tracked by batch
+				**({"gst_hsn_code": HSN[code]} if gst.applies() else {}),
 			)
+			if gst.applies():  # an item an earlier run made keeps its code otherwise
+				frappe.db.set_value("Item", code, "gst_hsn_code", HSN[code])
 			if code == "T-TB-COLA-BATCH":
 				for batch in ("CL2610A", "CL2610B"):
 					receive_stock(code, cls.dist.warehouse, 100, posting_date=STOCK_DATE, batch_no=batch)
