@@ -280,12 +280,6 @@ class LedgerRule:
 	head: str | None = None
 	account: str | None = None
 
-	@property
-	def tally_kind(self) -> str:
-		"""The ledger kind dms_app.core.tally.read_vouchers takes: "tax:CGST", "discount", "round_off" or
-		"other"."""
-		return {TAX: f"tax:{self.head}", DISCOUNT: "discount", ROUND_OFF: "round_off"}.get(self.kind, "other")
-
 
 @dataclass(frozen=True)
 class Charge:
@@ -301,6 +295,7 @@ class LedgerPlan:
 	net total, the charges as actual amounts; the round-off is ERPNext's own rounding, reconciled too."""
 
 	tax_accounts: frozenset[str] = frozenset()
+	tax_ledgers: tuple[str, ...] = ()  # the ledgers that brought them
 	taxes: Mapping[str, Decimal] = field(default_factory=dict)  # head -> the books' amount
 	discount: Decimal = ZERO
 	round_off: Decimal = ZERO
@@ -342,6 +337,7 @@ def plan_ledgers(ledgers: Iterable[tuple[str, Number]], rules: Mapping[str, Ledg
 	as a LedgerPlan by ``rules`` (from ``rules_by_ledger``). Every ledger the rules do not name, and every
 	tax or charge rule without an account, is a problem: nothing is guessed."""
 	accounts: set[str] = set()
+	tax_ledgers: list[str] = []
 	taxes: dict[str, Decimal] = {}
 	discount = round_off = ZERO
 	charges: list[Charge] = []
@@ -360,6 +356,7 @@ def plan_ledgers(ledgers: Iterable[tuple[str, Number]], rules: Mapping[str, Ledg
 			)
 		elif rule.kind == TAX:
 			accounts.add(rule.account)
+			tax_ledgers.append(ledger)
 			taxes[rule.head] = taxes.get(rule.head, ZERO) + amount
 		elif rule.kind == DISCOUNT:
 			discount -= amount
@@ -367,7 +364,9 @@ def plan_ledgers(ledgers: Iterable[tuple[str, Number]], rules: Mapping[str, Ledg
 			round_off += amount
 		else:
 			charges.append(Charge(ledger, rule.account, amount))
-	return LedgerPlan(frozenset(accounts), taxes, discount, round_off, tuple(charges), tuple(problems))
+	return LedgerPlan(
+		frozenset(accounts), tuple(tax_ledgers), taxes, discount, round_off, tuple(charges), tuple(problems)
+	)
 
 
 def pick_template(tax_accounts: frozenset[str], templates: Mapping[str, Iterable[str]]) -> str | None:

@@ -464,14 +464,13 @@ def _build(context: BatchContext, invoice: InvoiceIn, upload: str | None):
 	errors += [RowError(invoice.external_ref, None, "ledgers", problem) for problem in plan.problems]
 	template = reconcile.pick_template(plan.tax_accounts, context.templates)
 	if plan.tax_accounts and not template:
-		ledgers = [e.ledger for e in invoice.ledgers if _is_tax(context, e.ledger)]
 		errors.append(
 			RowError(
 				invoice.external_ref,
 				None,
 				"taxes",
 				f"no enabled Sales Taxes and Charges Template of {context.distributor.company} has exactly the "
-				f"accounts {', '.join(sorted(plan.tax_accounts))} that the ledgers {', '.join(ledgers)} map to",
+				f"accounts {', '.join(sorted(plan.tax_accounts))} that the ledgers {', '.join(plan.tax_ledgers)} map to",
 			)
 		)
 	if errors:
@@ -538,11 +537,6 @@ def _place_of_supply(state: str | None) -> dict:
 		return {}
 	code = retailers.GST_STATE_CODES.get(" ".join(state.split()).casefold())
 	return {"place_of_supply": f"{code}-{retailers.GST_STATES[code]}"} if code else {}
-
-
-def _is_tax(context: BatchContext, ledger: str) -> bool:
-	rule = reconcile.rule_for(context.rules, ledger)
-	return bool(rule and rule.kind == reconcile.TAX)
 
 
 def summarize(results: list[dict]) -> dict[str, int]:
