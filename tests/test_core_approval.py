@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dms_app.core.approval import LEVELS, Order, Rule, credit_excess, matches, route
+from dms_app.core.approval import LEVELS, Order, Rule, matches, route
 
 ASM, RSM, DMS = LEVELS
 INDIA = ("Mumbai", "West", "India", "All Territories")
@@ -103,13 +103,3 @@ def test_a_larger_order_never_needs_fewer_levels_when_rules_have_no_upper_bound(
 	small_order, large_order = Order(small, 1, INDIA), Order(large, 1, INDIA)
 	if any(matches(rule, small_order) for rule in rules):  # else the small order falls back to the top
 		assert set(levels(small_order, rules)) <= set(levels(large_order, rules))
-
-
-def test_credit_within_limit_or_no_limit():
-	assert credit_excess(100_000, 60_000, 40_000) is None
-	assert credit_excess(0, 10**9, 1) is None
-
-
-def test_credit_excess():
-	excess = credit_excess(100_000, 60_000, 50_000)
-	assert excess.excess == 10_000

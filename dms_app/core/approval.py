@@ -82,21 +82,3 @@ def route(order: Order, rules: Iterable[Rule]) -> list[Step]:
 			best = min(by_level[level], key=lambda r: (_specificity(r, order), r.name))
 			steps.append(Step(level, best.approver, best.sla_hours, best.name))
 	return steps
-
-
-@dataclass(frozen=True)
-class CreditExcess:
-	limit: float
-	exposure: float  # before this order
-	order_value: float
-
-	@property
-	def excess(self) -> float:
-		return self.exposure + self.order_value - self.limit
-
-
-def credit_excess(limit: float, exposure: float, order_value: float) -> CreditExcess | None:
-	"""None when approving ``order_value`` keeps the distributor within ``limit`` (0: no limit)."""
-	if not limit or limit <= 0 or exposure + order_value <= limit:
-		return None
-	return CreditExcess(limit, exposure, order_value)
