@@ -20,7 +20,7 @@ LOGISTICS_STATUSES = ("Booked", "Picked Up", "In Transit", "Out for Delivery", "
 @dataclass(frozen=True)
 class Field:
 	name: str
-	kind: str  # text, number, flag, datetime, version
+	kind: str  # text, number, flag, date, datetime, names, amounts, version
 	required: bool = False
 	minimum: float | None = None
 	choices: tuple[str, ...] = ()
@@ -57,6 +57,51 @@ DISPATCH = (
 	Field("eta", "datetime"),
 	Field("version", "version", required=True),
 )
+
+
+# The OEM ERP's side of a distributor's account (dms_app.api.oem_account). Amounts are in the company's
+# currency; ``cancelled`` 1 cancels what an earlier version recorded.
+OEM_INVOICE = (
+	Field("invoice", "text", required=True),
+	Field("distributor", "text", required=True),
+	Field("posting_date", "date"),
+	Field("due_date", "date"),
+	Field("amount", "number", minimum=0.01),
+	Field("orders", "names"),  # the primary orders (Material Requests) it invoices
+	Field("remarks", "text"),
+	Field("cancelled", "flag"),
+	Field("version", "version", required=True),
+)
+OEM_PAYMENT = (
+	Field("payment", "text", required=True),
+	Field("distributor", "text", required=True),
+	Field("posting_date", "date"),
+	Field("amount", "number", minimum=0.01),
+	Field("invoices", "amounts"),  # OEM ERP invoice number -> amount set against it
+	Field("mode_of_payment", "text"),
+	Field("remarks", "text"),
+	Field("cancelled", "flag"),
+	Field("version", "version", required=True),
+)
+NOTE_KINDS = ("Credit Note", "Debit Note")
+OEM_NOTE = (
+	Field("note", "text", required=True),
+	Field("distributor", "text", required=True),
+	Field("kind", "text", required=True, choices=NOTE_KINDS),
+	Field("posting_date", "date"),
+	Field("due_date", "date"),
+	Field("amount", "number", minimum=0.01),
+	Field("against", "text"),  # a credit note: the OEM ERP invoice it reduces
+	Field("remarks", "text"),
+	Field("cancelled", "flag"),
+	Field("version", "version", required=True),
+)
+# What a record that is not a cancellation must carry.
+LIVE_REQUIRED = {
+	"invoice": ("posting_date", "amount"),
+	"payment": ("posting_date", "amount"),
+	"note": ("posting_date", "amount"),
+}
 
 
 @dataclass(frozen=True)
@@ -103,6 +148,31 @@ def _value(field: Field, value):
 			)
 		except ValueError:
 			raise ValueError("must be an ISO date or date-time") from None
+	if field.kind == "date":
+		if not isinstance(value, str):
+			raise ValueError("must be an ISO date")
+		try:
+			return date.fromisoformat(value[:10]) if len(value) >= 10 else date.fromisoformat(value)
+		except ValueError:
+			raise ValueError("must be an ISO date") from None
+	if field.kind == "names":
+		if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+			raise ValueError("must be a list of names")
+		names = [v.strip() for v in value]
+		if len(set(names)) < len(names):
+			raise ValueError("repeats a name")
+		return names
+	if field.kind == "amounts":
+		if not isinstance(value, Mapping) or not value:
+			raise ValueError("must map names to amounts")
+		out = {}
+		for key, amount in value.items():
+			try:
+				number = _value(Field(key, "number", minimum=0.01), amount)
+			except ValueError as e:
+				raise ValueError(f"{key}: {e}") from None
+			out[str(key).strip()] = number
+		return out
 	if field.kind == "version":
 		if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip():
 			raise ValueError("must be a number or an ISO timestamp")

@@ -36,9 +36,9 @@ from dms_app.core import replenishment
 from dms_app.core.distributor import sold_in
 from dms_app.core.primary_order import OEM_CONFIRMATION, PENDING_STATES
 from dms_app.distribution.settings import get_settings
+from dms_app.distributor_account import ledger
 from dms_app.portal.context import link, resolve_distributor
 from dms_app.primary_sales.approval_rules import territory_path
-from dms_app.primary_sales.orders import credit_exposure
 
 PAGE_LIMIT = 100
 MAX_LIMIT = 500
@@ -124,7 +124,7 @@ def catalogue(
 		window_days=window_days,
 		history_days=history,
 		status=dist.status,
-		credit=credit(dist),
+		credit=ledger.summary(dist.name),
 	)
 
 
@@ -253,15 +253,6 @@ def _details(price_list: str, codes: list[str]) -> dict[str, frappe._dict]:
 		.run(as_dict=True)
 	)
 	return {row.item_code: row for row in rows}
-
-
-def credit(dist) -> frappe._dict | None:
-	"""The distributor's credit limit, what counts against it, and what is left; None without a limit."""
-	limit = flt(dist.credit_limit)
-	if not limit:
-		return None
-	exposure = credit_exposure(dist.name)
-	return frappe._dict(limit=limit, exposure=exposure, available=limit - exposure)
 
 
 def _distributor(name: str) -> frappe._dict:
@@ -445,6 +436,9 @@ def place_order(lines: str | list | None = None, distributor: str | None = None)
 	schedule = add_days(nowdate(), REQUIRED_IN_DAYS)
 	frappe.db.savepoint("dms_place_order")
 	try:
+		# One order of a distributor at a time enters approval: its credit check counts the orders
+		# already waiting (dms_app.distributor_account.ledger.check_order, which takes the same lock).
+		frappe.db.get_value("Distributor", distributor, "name", for_update=True)
 		order = frappe.get_doc(
 			{
 				"doctype": "Material Request",

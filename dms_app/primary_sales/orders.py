@@ -13,7 +13,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt, get_datetime, now_datetime
 
-from dms_app.core.approval import credit_excess, route
+from dms_app.core.approval import route
 from dms_app.core.distributor import sold_in
 from dms_app.core.primary_order import (
 	CANCELLED,
@@ -25,15 +25,12 @@ from dms_app.core.primary_order import (
 	sequence,
 )
 from dms_app.distribution.settings import get_settings
+from dms_app.distributor_account.ledger import check_order
 from dms_app.primary_sales.approval_rules import describe, load_rules, territory_path
 from dms_app.schemes import engine as schemes
 
 
 class ConcurrentApprovalError(frappe.ValidationError):
-	pass
-
-
-class CreditLimitError(frappe.ValidationError):
 	pass
 
 
@@ -164,42 +161,6 @@ def _price_lines(doc, price_list: str | None):
 	doc.dms_order_value = sum(row.amount for row in doc.items)
 
 
-def credit_exposure(distributor: str, exclude: str | None = None) -> float:
-	"""Approved orders not yet settled in the OEM ERP, plus the outstanding the OEM ERP reports."""
-	approved = frappe.get_all(
-		"Material Request",
-		filters={"distributor": distributor, "docstatus": 1, "dms_settled": 0, "name": ["!=", exclude or ""]},
-		pluck="dms_order_value",
-	)
-	reported = frappe.db.get_value("Distributor", distributor, "outstanding_reported")
-	return sum(flt(v) for v in approved) + flt(reported)
-
-
-def check_credit(doc):
-	if (doc.get("dms_credit_override_reason") or "").strip() and doc.get("dms_credit_override_by"):
-		return
-	limit = flt(frappe.db.get_value("Distributor", doc.distributor, "credit_limit"))
-	excess = credit_excess(
-		limit, credit_exposure(doc.distributor, exclude=doc.name), flt(doc.dms_order_value)
-	)
-	if excess:
-		frappe.throw(
-			_(
-				"Approving this order takes distributor {0} to {1} against a credit limit of {2} "
-				"({3} approved and unsettled or reported outstanding, plus this order's {4}). "
-				"A DMS Manager can let it through with Override Credit Limit."
-			).format(
-				frappe.bold(doc.distributor),
-				frappe.format_value(excess.exposure + excess.order_value, "Currency"),
-				frappe.format_value(excess.limit, "Currency"),
-				frappe.format_value(excess.exposure, "Currency"),
-				frappe.format_value(excess.order_value, "Currency"),
-			),
-			CreditLimitError,
-			title=_("Credit Limit Exceeded"),
-		)
-
-
 def route_of(doc) -> list[dict]:
 	return json.loads(doc.get("dms_approval_route") or "[]")
 
@@ -225,8 +186,11 @@ def track_state(doc):
 			frappe.throw(
 				_("Enter a Rejection Reason before rejecting the order."), title=_("Reason Required")
 			)
-		if old in PENDING_STATES and new not in (REJECTED, CANCELLED):
-			check_credit(doc)
+		if new not in (REJECTED, CANCELLED):
+			if old == DRAFT:  # entering approval, from any path: portal, desk, API, bulk
+				check_order(doc, placing=True)
+			elif old in PENDING_STATES:
+				check_order(doc, placing=False)
 		doc.append(
 			"dms_approvals",
 			{

@@ -12,7 +12,8 @@ from frappe.utils import add_to_date, now_datetime
 
 from dms_app.api.primary_orders import acknowledge_order, override_credit_limit, pending_approvals
 from dms_app.core.primary_order import APPROVED, OEM_CONFIRMATION, REJECTED, pending_state
-from dms_app.primary_sales.orders import ConcurrentApprovalError, CreditLimitError
+from dms_app.distributor_account.ledger import CreditLimitError
+from dms_app.primary_sales.orders import ConcurrentApprovalError
 from dms_app.primary_sales.report.primary_order_approval_time.primary_order_approval_time import (
 	execute as approval_time_report,
 )
@@ -199,7 +200,7 @@ class TestPrimaryOrderApproval(FrappeTestCase):
 		self.assertIsNone(row[frappe.scrub(pending_state(DMS))])
 		self.assertIn(frappe.scrub(OEM_CONFIRMATION), {c["fieldname"] for c in columns})
 
-	def test_credit_limit_blocks_approval_unless_a_dms_manager_overrides(self):
+	def test_credit_limit_blocks_an_order_unless_a_dms_manager_overrides(self):
 		dist = make_distributor("T-PO-CREDIT", credit_limit=15_000, portal_users=[{"user": self.portal}])
 		first = as_user(self.portal, make_primary_order, dist, [(ITEM, 10)])
 		for user, action in (
@@ -209,19 +210,17 @@ class TestPrimaryOrderApproval(FrappeTestCase):
 		):
 			act(user, first, action)
 		second = as_user(self.portal, make_primary_order, dist, [(ITEM, 10)])
-		act(self.portal, second, "Submit for Approval")
-
-		with self.assertRaisesRegex(CreditLimitError, "credit limit"):
-			act(self.asm, second, "Approve")
-		self.assertEqual(
-			frappe.db.get_value("Material Request", second.name, "workflow_state"), pending_state(ASM)
-		)
+		# refused as it would enter approval: 10,000 approved and not invoiced leaves 5,000 of 15,000
+		with self.assertRaisesRegex(CreditLimitError, "over the available credit"):
+			act(self.portal, second, "Submit for Approval")
+		self.assertIn(frappe.db.get_value("Material Request", second.name, "workflow_state"), (None, "Draft"))
 		with self.assertRaises(frappe.PermissionError):
 			as_user(self.asm, override_credit_limit, second.name, "I know them")
 		with self.assertRaisesRegex(frappe.ValidationError, "reason"):
 			as_user(self.manager, override_credit_limit, second.name, "  ")
 
 		as_user(self.manager, override_credit_limit, second.name, "Festive stock-up, payment promised")
+		act(self.portal, second, "Submit for Approval")
 		act(self.asm, second, "Approve")
 		self.assertEqual(
 			frappe.db.get_value("Material Request", second.name, "workflow_state"), OEM_CONFIRMATION

@@ -2,6 +2,7 @@
 
 from frappe import _
 
+from dms_app.distributor_account import ledger
 from dms_app.portal import kpis
 from dms_app.portal.context import prepare
 
@@ -13,3 +14,4 @@ def get_context(context):
 	distributor = prepare(context, _("Distributor Portal"))
 	if distributor:
 		context.kpis = kpis.home(distributor)
+		context.credit = ledger.summary(distributor)

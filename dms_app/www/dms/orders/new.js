@@ -84,9 +84,11 @@
 		cartEl.querySelector("[data-cart-total]").textContent = fmt(total);
 		cartEl.querySelector("[data-cart-details]").hidden = !codes.length;
 		cartEl.querySelector("[data-dms-clear]").hidden = !codes.length;
-		cartEl.querySelector("[data-dms-submit]").disabled = !codes.length;
 		const credit = document.querySelector("[data-dms-credit]");
-		cartEl.querySelector("[data-cart-credit]").hidden = !(credit && total > parseFloat(credit.dataset.available));
+		const blocked = !!credit && credit.dataset.blocked === "1";
+		const available = credit && credit.dataset.available !== "" ? parseFloat(credit.dataset.available) : null;
+		cartEl.querySelector("[data-dms-submit]").disabled = !codes.length || blocked;
+		cartEl.querySelector("[data-cart-credit]").hidden = !(available !== null && total > available);
 	}
 
 	document.querySelectorAll("[data-dms-catalogue] tbody tr").forEach((row) => {
