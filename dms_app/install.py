@@ -6,6 +6,7 @@ from frappe.permissions import setup_custom_perms
 
 from dms_app.custom_fields import CUSTOM_FIELDS
 from dms_app.distribution import warehouses
+from dms_app.distributor_account.payments import ensure_gateway
 from dms_app.workflows import install_workflows, remove_workflows
 
 # role -> desk access. Distributors use the portal only, which keeps them Website Users.
@@ -95,6 +96,12 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 		"Customer": EDIT,
 		"Batch": READ,
 		"Serial and Batch Bundle": SUBMIT,
+		# the OEM ERP's payments and notes on a distributor's account (dms_app.api.oem_account)
+		"Payment Entry": SUBMIT,
+		"Journal Entry": SUBMIT,
+		"Account": READ,
+		"Cost Center": READ,
+		"Mode of Payment": READ,
 	},
 }
 
@@ -149,6 +156,7 @@ def sync():
 	ensure_role_permissions()
 	ensure_settings_defaults()
 	install_workflows()
+	ensure_gateway()
 
 
 def make_custom_fields():

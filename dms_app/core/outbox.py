@@ -313,12 +313,36 @@ CLAIM_LINE_FIELDS = (
 	"value",
 )
 
+PAYMENT_FIELDS = (
+	"name",
+	"company",
+	"distributor",
+	"payment_type",
+	"party_type",
+	"party",
+	"posting_date",
+	"paid_amount",
+	"paid_to_account_currency",
+	"unallocated_amount",
+	"reference_no",
+	"reference_date",
+	"docstatus",
+)
+PAYMENT_REFERENCE_FIELDS = (
+	"reference_doctype",
+	"reference_name",
+	"allocated_amount",
+	"outstanding_amount",
+	"payment_request",
+)
+
 DOCUMENT_FIELDS = {
 	"Material Request": (ORDER_FIELDS, ORDER_ITEM_FIELDS),
 	"Stock Entry": (DISPATCH_FIELDS, DISPATCH_ITEM_FIELDS),
 	"Sales Invoice": (INVOICE_FIELDS, INVOICE_ITEM_FIELDS),
 	"Delivery Note": (INVOICE_FIELDS, INVOICE_ITEM_FIELDS),
 	"DMS Scheme Claim": (CLAIM_FIELDS, CLAIM_LINE_FIELDS),
+	"Payment Entry": (PAYMENT_FIELDS, PAYMENT_REFERENCE_FIELDS),
 }
 
 

@@ -7,7 +7,8 @@ OEM ERP events (payload version 1, see dms_app.core.outbox):
 - ``secondary_sale.submitted`` / ``secondary_sale.cancelled`` for Sales Invoices,
   ``delivery_note.submitted`` / ``delivery_note.cancelled`` for Delivery Notes;
 - ``scheme_claim.approved`` / ``scheme_claim.cancelled`` for distributors' scheme claims
-  (sent by dms_app.schemes.doctype.dms_scheme_claim).
+  (sent by dms_app.schemes.doctype.dms_scheme_claim);
+- ``payment.received`` for a distributor's online payment (dms_app.distributor_account.payments).
 Messages to the distributor's mobile (SMS / WhatsApp): order placed, approved, dispatched.
 """
 
@@ -27,18 +28,23 @@ EVENT_PREFIX = {
 	"Sales Invoice": "secondary_sale",
 	"Delivery Note": "delivery_note",
 	"DMS Scheme Claim": "scheme_claim",
+	"Payment Entry": "payment",
 }
+# the rows a document's payload carries (default: items)
+ROWS = {"DMS Scheme Claim": "lines", "Payment Entry": "references"}
 
 
-def send_document(doc, event: str) -> None:
-	"""Queue ``<prefix>.<event>`` with the document's payload for the OEM ERP."""
+def send_document(doc, event: str, distributor: str | None = None) -> None:
+	"""Queue ``<prefix>.<event>`` with the document's payload for the OEM ERP. ``distributor``: for a
+	document without a distributor field (a Payment Entry of the distributor's customer)."""
 	if OEM_ERP not in enabled_targets():
 		return
 	name = f"{EVENT_PREFIX[doc.doctype]}.{event}"
-	rows = doc.get("lines") if doc.doctype == "DMS Scheme Claim" else doc.items
-	payload = core.document_payload(doc.doctype, doc.as_dict(), [row.as_dict() for row in rows])
+	rows = doc.get(ROWS.get(doc.doctype, "items"))
+	header = {**doc.as_dict(), "distributor": distributor} if distributor else doc.as_dict()
+	payload = core.document_payload(doc.doctype, header, [row.as_dict() for row in rows])
 	key = core.idempotency_key(OEM_ERP, doc.doctype, doc.name, event)
-	write(OEM_ERP, doc.doctype, doc.name, name, payload, key, distributor=doc.distributor)
+	write(OEM_ERP, doc.doctype, doc.name, name, payload, key, distributor=distributor or doc.distributor)
 
 
 def notify(doc, event: str, text: str, mobiles: list[str] | None = None, *key_extra: str) -> None:
