@@ -189,4 +189,5 @@ portal_menu_items = [
 	{"title": "Secondary Sales", "route": "/dms/sales", "role": "Distributor"},
 	{"title": "Retailers", "route": "/dms/retailers", "role": "Distributor"},
 	{"title": "Schemes and Claims", "route": "/dms/schemes", "role": "Distributor"},
+	{"title": "Account", "route": "/dms/account", "role": "Distributor"},
 ]

@@ -58,7 +58,9 @@ def confirm_receipt(
 
 @frappe.whitelist(methods=["POST"])
 def override_credit_limit(order: str | None = None, reason: str | None = None) -> None:
-	"""Let a pending order be approved beyond its distributor's credit limit. DMS Managers only."""
+	"""Let an order that is not approved yet go ahead whatever the distributor's credit says (limit,
+	overdue invoices, credit hold): as it enters approval and at each approval. DMS Managers only; the
+	reason is kept on the order and logged as a comment."""
 	require_args(order=order)
 	require_role("DMS Manager")
 	doc = frappe.get_doc("Material Request", order)
@@ -67,7 +69,9 @@ def override_credit_limit(order: str | None = None, reason: str | None = None) -
 	if not reason:
 		frappe.throw(_("Give a reason for the override."), title=_("Reason Required"))
 	if not doc.get("distributor") or doc.docstatus != 0:
-		frappe.throw(_("{0} is not a pending distributor order.").format(order), title=_("Not Pending"))
+		frappe.throw(
+			_("{0} is not a distributor order waiting for approval.").format(order), title=_("Not Pending")
+		)
 	doc.db_set({"dms_credit_override_reason": reason, "dms_credit_override_by": frappe.session.user})
 	doc.add_comment("Comment", _("Credit limit override: {0}").format(reason))
 

@@ -20,6 +20,7 @@ from dms_app.distributor_account.report.distributor_statement.distributor_statem
 	execute as statement_report,
 )
 from dms_app.portal.catalogue import place_order
+from dms_app.portal.test_portal import render
 from dms_app.tests.factories import (
 	act,
 	approve_order,
@@ -260,6 +261,62 @@ class TestStatement(AccountCase):
 		with self.assertRaises(frappe.PermissionError):
 			as_user(self.portal, record_invoices, [{"invoice": "X", "distributor": dist.name, "version": 1}])
 		self.assertFalse(frappe.db.exists("DMS OEM Document", {"distributor": dist.name}))
+
+
+class TestPortalAccount(AccountCase):
+	def call(self, method: str, user: str, **params):
+		from urllib.parse import urlencode
+
+		from frappe.handler import execute_cmd
+		from frappe.utils import set_request
+
+		frappe.set_user(user)
+		try:
+			set_request(method="GET", path=f"/api/method/{method}", query_string=urlencode(params))
+			frappe.local.form_dict = frappe._dict(params)
+			frappe.local.response = frappe._dict({"docs": []})
+			execute_cmd(method)
+			return frappe.local.response
+		finally:
+			frappe.set_user("Administrator")
+
+	def test_the_portal_shows_the_callers_own_account_and_exports_it(self):
+		dist = self.distributor("T-ACC-PT", credit_limit=5000)
+		other_user = make_user("t-acc-other@dms.test")
+		make_distributor("T-ACC-PT2", portal_users=[{"user": other_user}])
+		self.erp_call(
+			record_invoices,
+			[
+				{
+					"invoice": "T-ACC-PT-INV",
+					"distributor": dist.name,
+					"posting_date": day(-45),
+					"due_date": day(-15),
+					"amount": 1234.5,
+					"version": 1,
+				}
+			],
+		)
+		status, html, _r = render("/dms/account", self.portal, distributor=dist.name)
+		self.assertEqual(status, 200)
+		for text in ("T-ACC-PT-INV", "1,234.50", "Opening Balance", "Closing Balance", "0-30 days overdue"):
+			self.assertIn(text, html)
+		status, html, _r = render("/dms/account", other_user)
+		self.assertNotIn("T-ACC-PT-INV", html)
+		status, html, _r = render("/dms", self.portal, distributor=dist.name)
+		self.assertIn('data-credit="exposure"', html)
+
+		csv_text = self.call(
+			"dms_app.portal.account.statement_csv", self.portal, distributor=dist.name, from_date=day(-60)
+		)["result"]
+		self.assertIn("T-ACC-PT-INV", csv_text)
+		self.assertIn("1234.5", csv_text)
+		pdf = self.call("dms_app.portal.account.statement_pdf", self.portal, distributor=dist.name)
+		self.assertTrue(pdf.filecontent.startswith(b"%PDF"))
+		with self.assertRaises(frappe.PermissionError):
+			self.call("dms_app.portal.account.statement_csv", other_user, distributor=dist.name)
+		with self.assertRaisesRegex(frappe.ValidationError, "From Date is after"):
+			self.call("dms_app.portal.account.statement_csv", self.portal, from_date=day(0), to_date=day(-1))
 
 
 class TestCreditControl(AccountCase):

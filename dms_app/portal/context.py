@@ -126,6 +126,7 @@ def nav_items() -> list[dict]:
 		{"route": "/dms/retailers", "label": _("Retailers")},
 		{"route": "/dms/schemes", "label": _("Schemes")},
 		{"route": "/dms/claims", "label": _("Claims")},
+		{"route": "/dms/account", "label": _("Account")},
 	]
 
 

@@ -23,7 +23,10 @@ frappe.ui.form.on("Material Request", {
 
 	refresh(frm) {
 		if (!frm.doc.distributor || frm.doc.docstatus !== 0 || frm.is_new()) return;
-		if (frappe.user.has_role("DMS Manager") && (frm.doc.workflow_state || "").startsWith("Pending")) {
+		// the credit rule (limit, overdue invoices, hold) is checked as an order enters approval and at
+		// each approval; a DMS Manager may let one order through, with a reason that is logged
+		const state = frm.doc.workflow_state || "Draft";
+		if (frappe.user.has_role("DMS Manager") && (state === "Draft" || state.startsWith("Pending"))) {
 			frm.add_custom_button(__("Override Credit Limit"), () =>
 				frappe.prompt(
 					{ fieldname: "reason", fieldtype: "Small Text", label: __("Reason"), reqd: 1 },
