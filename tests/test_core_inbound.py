@@ -79,3 +79,37 @@ def test_compare_versions():
 @given(st.integers(0, 10**9), st.integers(0, 10**9))
 def test_compare_versions_is_antisymmetric(a, b):
 	assert compare_versions(str(a), str(b)) == -compare_versions(str(b), str(a))
+
+
+def test_account_records_date_names_amounts_and_bounds():
+	clean, problems = inbound.check(
+		[
+			{
+				"invoice": "INV-1",
+				"distributor": "D",
+				"posting_date": "2026-11-05",
+				"amount": "1180.50",
+				"orders": ["MR-1", " MR-2 "],
+				"version": 1,
+			},
+			{
+				"invoice": "INV-2",
+				"distributor": "D",
+				"posting_date": "5/11/2026",
+				"amount": 1e15,
+				"version": 1,
+			},
+			{"invoice": "INV-3", "distributor": "D", "orders": ["MR-1", "MR-1"], "version": 1},
+		],
+		inbound.OEM_INVOICE,
+		"invoice",
+	)
+	assert clean[0]["orders"] == ["MR-1", "MR-2"] and clean[0]["amount"] == 1180.5
+	assert str(clean[0]["posting_date"]) == "2026-11-05"
+	assert {(p.index, p.field) for p in problems} == {(1, "posting_date"), (1, "amount"), (2, "orders")}
+	clean, problems = inbound.check(
+		[{"payment": "P", "distributor": "D", "invoices": {"INV-1": 10, "INV-2": 0}, "version": 1}],
+		inbound.OEM_PAYMENT,
+		"payment",
+	)
+	assert [(p.field, p.reason) for p in problems] == [("invoices", "INV-2: must be at least 0.01")]

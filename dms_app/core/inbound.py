@@ -23,6 +23,7 @@ class Field:
 	kind: str  # text, number, flag, date, datetime, names, amounts, version
 	required: bool = False
 	minimum: float | None = None
+	maximum: float | None = None
 	choices: tuple[str, ...] = ()
 
 
@@ -60,13 +61,15 @@ DISPATCH = (
 
 
 # The OEM ERP's side of a distributor's account (dms_app.api.oem_account). Amounts are in the company's
-# currency; ``cancelled`` 1 cancels what an earlier version recorded.
+# currency, at most MAX_AMOUNT (ERPNext's currency columns hold less than 10^12, and a company's monthly
+# sales total adds up); ``cancelled`` 1 cancels what an earlier version recorded.
+MAX_AMOUNT = 9_999_999_999.99
 OEM_INVOICE = (
 	Field("invoice", "text", required=True),
 	Field("distributor", "text", required=True),
 	Field("posting_date", "date"),
 	Field("due_date", "date"),
-	Field("amount", "number", minimum=0.01),
+	Field("amount", "number", minimum=0.01, maximum=MAX_AMOUNT),
 	Field("orders", "names"),  # the primary orders (Material Requests) it invoices
 	Field("remarks", "text"),
 	Field("cancelled", "flag"),
@@ -76,7 +79,7 @@ OEM_PAYMENT = (
 	Field("payment", "text", required=True),
 	Field("distributor", "text", required=True),
 	Field("posting_date", "date"),
-	Field("amount", "number", minimum=0.01),
+	Field("amount", "number", minimum=0.01, maximum=MAX_AMOUNT),
 	Field("invoices", "amounts"),  # OEM ERP invoice number -> amount set against it
 	Field("mode_of_payment", "text"),
 	Field("remarks", "text"),
@@ -90,18 +93,12 @@ OEM_NOTE = (
 	Field("kind", "text", required=True, choices=NOTE_KINDS),
 	Field("posting_date", "date"),
 	Field("due_date", "date"),
-	Field("amount", "number", minimum=0.01),
+	Field("amount", "number", minimum=0.01, maximum=MAX_AMOUNT),
 	Field("against", "text"),  # a credit note: the OEM ERP invoice it reduces
 	Field("remarks", "text"),
 	Field("cancelled", "flag"),
 	Field("version", "version", required=True),
 )
-# What a record that is not a cancellation must carry.
-LIVE_REQUIRED = {
-	"invoice": ("posting_date", "amount"),
-	"payment": ("posting_date", "amount"),
-	"note": ("posting_date", "amount"),
-}
 
 
 @dataclass(frozen=True)
@@ -134,6 +131,8 @@ def _value(field: Field, value):
 			raise ValueError("must be a number")
 		if field.minimum is not None and number < field.minimum:
 			raise ValueError(f"must be at least {field.minimum:g}")
+		if field.maximum is not None and number > field.maximum:
+			raise ValueError(f"must be at most {field.maximum:,.2f}")
 		return number
 	if field.kind == "flag":
 		if value in (0, 1, True, False):
@@ -168,7 +167,7 @@ def _value(field: Field, value):
 		out = {}
 		for key, amount in value.items():
 			try:
-				number = _value(Field(key, "number", minimum=0.01), amount)
+				number = _value(Field(key, "number", minimum=0.01, maximum=MAX_AMOUNT), amount)
 			except ValueError as e:
 				raise ValueError(f"{key}: {e}") from None
 			out[str(key).strip()] = number

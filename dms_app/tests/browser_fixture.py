@@ -59,6 +59,7 @@ def setup() -> None:
 				"sales": _sales_setup(data),
 				"escaping": browser_fixture_escaping.setup(PASSWORD),  # distributor E, names with markup
 				"analytics": _analytics_setup(data),
+				"account": _account_setup(data),
 			}
 		)
 	)
@@ -105,6 +106,7 @@ def teardown() -> None:
 	frappe.db.commit()
 	for code in codes:
 		purge_distributor(code)
+	_account_teardown()
 	_analytics_teardown()  # after the distributor in its territory
 	_sales_teardown()  # after the invoices whose free rows name its scheme
 	for doctype, field in (("Item Price", "item_code"), ("Bin", "item_code")):
@@ -300,3 +302,48 @@ def _sales_teardown() -> None:
 			scheme.flags.ignore_permissions = True
 			scheme.cancel()
 		_purge([("DMS Scheme", name)])
+
+
+# -- account walk (scripts/portal_browser/70-account.mjs) -------------------------------------------------
+
+# scripts/portal-browser starts dms_app/distributor_account/fake_razorpay.py on this port with these keys
+PAY_PORT = 8767
+
+
+def _account_setup(data) -> dict:
+	"""Two OEM invoices on A's account (one overdue) and online payment through the fake gateway. None
+	where the payments app is not installed (the walk then only reads the statement)."""
+	from frappe.utils import add_days, today
+
+	from dms_app.api.oem_account import record_invoices
+
+	invoices = [
+		(f"{PREFIX}-OEM-1", add_days(today(), -10), add_days(today(), 20), 1500.0),
+		(f"{PREFIX}-OEM-2", add_days(today(), -35), add_days(today(), -5), 800.0),
+	]
+	record_invoices(
+		[
+			{
+				"invoice": number,
+				"distributor": data.a.name,
+				"posting_date": str(posted),
+				"due_date": str(due),
+				"amount": amount,
+				"version": 1,
+			}
+			for number, posted, due, amount in invoices
+		]
+	)
+	out = {"invoices": [{"number": n, "amount": a} for n, _p, _d, a in invoices], "gateway": None}
+	if "payments" in frappe.get_installed_apps():
+		from dms_app.distributor_account.test_payments import KEY_ID, SECRET, setup_gateway
+
+		setup_gateway(f"http://127.0.0.1:{PAY_PORT}")
+		out["gateway"] = {"port": PAY_PORT, "key_id": KEY_ID, "key_secret": SECRET}
+	return out
+
+
+def _account_teardown() -> None:
+	"""A's account documents go with the distributor (purge_distributor); here the gateway setting."""
+	frappe.db.set_single_value("DMS Settings", "payment_gateway_account", None)
+	frappe.db.commit()

@@ -240,6 +240,24 @@ def purge_distributor(code: str, items: tuple[str, ...] = ()) -> None:
 			distinct=True,
 		)
 	]
+	# its account with the OEM: payments, notes and the OEM's invoices on its customer (newest first)
+	vouchers += [
+		(doctype, name)
+		for doctype, field in (
+			("Payment Entry", "party"),
+			("Payment Request", "party"),
+			("Journal Entry Account", "party"),
+			("Sales Invoice", "customer"),
+		)
+		for name in frappe.get_all(
+			doctype,
+			filters={field: customer or ""},
+			pluck="parent" if doctype == "Journal Entry Account" else "name",
+			order_by="creation desc",
+		)
+	]
+	vouchers = [("Journal Entry", n) if d == "Journal Entry Account" else (d, n) for d, n in vouchers]
+	vouchers = list(dict.fromkeys(vouchers))
 	keep = frappe.db.get_single_value("Accounts Settings", "delete_linked_ledger_entries")
 	frappe.db.set_single_value("Accounts Settings", "delete_linked_ledger_entries", 1)
 	try:
@@ -265,6 +283,8 @@ def purge_distributor(code: str, items: tuple[str, ...] = ()) -> None:
 			{"reference_doctype": "DMS Sync Message", "reference_docname": ["in", messages]},
 		)
 		frappe.db.delete("DMS Sync Message", {"name": ["in", messages]})
+	frappe.db.delete("DMS OEM Document", {"distributor": code})
+	frappe.db.delete("Integration Request", {"reference_doctype": "Distributor", "reference_docname": code})
 	for doctype in ("DMS Upload", "DMS Item Mapping", "Customer"):
 		for name in frappe.get_all(doctype, filters={"distributor": code}, pluck="name"):
 			_delete(doctype, name)
