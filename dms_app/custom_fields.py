@@ -198,6 +198,8 @@ def _scheme_row_fields(insert_after: str) -> list[dict]:
 	return [
 		_field("dms_scheme", "Link", "Free Under Scheme", insert_after, options="DMS Scheme", read_only=1),
 		_field("dms_scheme_discount", "Currency", "Scheme Discount", "dms_scheme", read_only=1, no_copy=1),
+		# copied to a document made from this one (an invoice from a retailer's order), with the discount
+		# per unit, so the schemes start again from the rate before them (dms_app.schemes.engine._base_rate)
 		_field(
 			"dms_base_rate",
 			"Currency",
@@ -205,7 +207,15 @@ def _scheme_row_fields(insert_after: str) -> list[dict]:
 			"dms_scheme_discount",
 			read_only=1,
 			hidden=1,
-			no_copy=1,
+			no_copy=0,
+		),
+		_field(
+			"dms_scheme_unit_discount",
+			"Currency",
+			"Scheme Discount per Unit",
+			"dms_base_rate",
+			read_only=1,
+			hidden=1,
 		),
 	]
 
@@ -276,7 +286,59 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 	"Sales Invoice Item": _scheme_row_fields("discount_amount"),
 	"Delivery Note": _on_transaction("customer") + _scheme_fields("distributor"),
 	"Delivery Note Item": _scheme_row_fields("discount_amount"),
-	"Sales Order": _on_transaction("customer"),
+	# A retailer's order (dms_app.retail): from the store, a beat visit or a marketplace, routed to the
+	# distributor that serves the retailer, priced by the DMS schemes like the invoice it becomes.
+	"Sales Order": _on_transaction("customer")
+	+ _scheme_fields("distributor")
+	+ [
+		_field(
+			"dms_retail_section", "Section Break", "Retail Order (DMS)", "dms_scheme_benefits", collapsible=1
+		),
+		_field(
+			"dms_retail_status",
+			"Select",
+			"Retail Status",
+			"dms_retail_section",
+			options="\nUnrouted\nPlaced\nAccepted\nPartly Served\nDelivered\nRefused\nCancelled",
+			read_only=1,
+			allow_on_submit=1,
+			in_standard_filter=1,
+			in_list_view=1,
+			search_index=1,
+			no_copy=1,
+		),
+		_field(
+			"dms_order_source",
+			"Select",
+			"Order Source",
+			"dms_retail_status",
+			options="\nStore\nBeat\nMarketplace",
+			read_only=1,
+			in_standard_filter=1,
+		),
+		_field("dms_routing_note", "Small Text", "Routing", "dms_order_source", read_only=1, no_copy=1),
+		_field("dms_retail_column", "Column Break", None, "dms_routing_note"),
+		_field("dms_channel", "Data", "Channel", "dms_retail_column", read_only=1, no_copy=1),
+		_field(
+			"dms_channel_order_id",
+			"Data",
+			"Channel Order ID",
+			"dms_channel",
+			read_only=1,
+			no_copy=1,
+			search_index=1,
+		),
+		_field(
+			"dms_refusal_reason",
+			"Small Text",
+			"Refusal Reason",
+			"dms_channel_order_id",
+			read_only=1,
+			allow_on_submit=1,
+			no_copy=1,
+		),
+	],
+	"Sales Order Item": _scheme_row_fields("discount_amount"),
 	"Item": [
 		_field(
 			"dms_territories",

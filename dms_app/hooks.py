@@ -34,6 +34,8 @@ permission_query_conditions = {
 	"DMS Godown Mapping": "dms_app.permissions.distributor_query_conditions",
 	"DMS Scheme Claim": "dms_app.permissions.distributor_query_conditions",
 	"DMS Scheme Ledger Entry": "dms_app.permissions.distributor_query_conditions",
+	"DMS Retailer Link": "dms_app.permissions.distributor_query_conditions",
+	"DMS Beat": "dms_app.permissions.distributor_query_conditions",
 	"DMS Channel Alert": "dms_app.channel_analytics.alerts.query_conditions",
 	"Customer": "dms_app.permissions.customer_query_conditions",
 	"*": "dms_app.permissions.child_query_conditions",
@@ -51,6 +53,8 @@ has_permission = {
 	"DMS Godown Mapping": "dms_app.permissions.has_distributor_permission",
 	"DMS Scheme Claim": "dms_app.permissions.has_distributor_permission",
 	"DMS Scheme Ledger Entry": "dms_app.permissions.has_distributor_permission",
+	"DMS Retailer Link": "dms_app.permissions.has_distributor_permission",
+	"DMS Beat": "dms_app.permissions.has_distributor_permission",
 	"DMS Channel Alert": "dms_app.channel_analytics.alerts.has_permission",
 	"Customer": "dms_app.permissions.has_customer_permission",
 }
@@ -137,12 +141,17 @@ doc_events = {
 			"dms_app.distribution.locks.before_submit",
 			"dms_app.secondary_sales.invoices.before_submit",
 		],
-		"on_submit": ["dms_app.schemes.engine.record", "dms_app.dms_integrations.events.on_sale_submit"],
+		"on_submit": [
+			"dms_app.schemes.engine.record",
+			"dms_app.dms_integrations.events.on_sale_submit",
+			"dms_app.retail.orders.on_invoice_change",
+		],
 		"before_cancel": "dms_app.schemes.engine.before_cancel",
 		"on_cancel": [
 			"dms_app.secondary_sales.invoices.on_cancel",
 			"dms_app.schemes.engine.reverse",
 			"dms_app.dms_integrations.events.on_cancel",
+			"dms_app.retail.orders.on_invoice_change",
 		],
 	},
 	"Delivery Note": {
@@ -153,13 +162,25 @@ doc_events = {
 			"dms_app.distribution.locks.before_submit",
 			"dms_app.secondary_sales.invoices.before_submit",
 		],
-		"on_submit": ["dms_app.schemes.engine.record", "dms_app.dms_integrations.events.on_sale_submit"],
+		"on_submit": [
+			"dms_app.schemes.engine.record",
+			"dms_app.dms_integrations.events.on_sale_submit",
+			"dms_app.retail.orders.on_invoice_change",
+		],
 		"before_cancel": "dms_app.schemes.engine.before_cancel",
 		"on_cancel": [
 			"dms_app.secondary_sales.invoices.on_cancel",
 			"dms_app.schemes.engine.reverse",
 			"dms_app.dms_integrations.events.on_cancel",
+			"dms_app.retail.orders.on_invoice_change",
 		],
+	},
+	# a retailer's order to its distributor (dms_app.retail.orders)
+	"Sales Order": {
+		"before_validate": "dms_app.schemes.engine.before_validate",
+		"validate": "dms_app.retail.orders.validate",
+		"on_submit": "dms_app.retail.orders.on_submit",
+		"on_cancel": "dms_app.retail.orders.on_cancel",
 	},
 }
 

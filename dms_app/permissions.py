@@ -90,7 +90,11 @@ def customer_query_conditions(user: str | None = None, doctype: str | None = Non
 		return ""
 	if not distributors:
 		return "1=0"
-	condition = f"`tabCustomer`.`distributor` in ({_sql_list(distributors)})"
+	condition = (
+		f"(`tabCustomer`.`distributor` in ({_sql_list(distributors)}) or `tabCustomer`.`name` in "
+		f"(select `customer` from `tabDMS Retailer Link` where `distributor` in ({_sql_list(distributors)})"
+		" and `active` = 1))"
+	)
 	if own := distributor_customers(distributors):
 		condition = f"({condition} or `tabCustomer`.`name` in ({_sql_list(own)}))"
 	return condition
@@ -113,6 +117,10 @@ def has_customer_permission(doc, ptype=None, user=None, debug=False) -> bool | N
 		return None
 	if doc.get("distributor") in distributors or doc.get("name") in distributor_customers(distributors):
 		return None
+	if doc.get("name") and frappe.db.exists(
+		"DMS Retailer Link", {"customer": doc.name, "distributor": ["in", distributors], "active": 1}
+	):
+		return None  # a retailer this distributor serves too (dms_app.retail)
 	return False
 
 

@@ -47,6 +47,35 @@ def send_document(doc, event: str, distributor: str | None = None) -> None:
 	write(OEM_ERP, doc.doctype, doc.name, name, payload, key, distributor=distributor or doc.distributor)
 
 
+def send_retail_status(doc) -> None:
+	"""``retail_order.status`` for the OEM ERP: a marketplace order's status, with the channel's order id,
+	for the channel to be told (dms_app.retail.orders)."""
+	if OEM_ERP not in enabled_targets():
+		return
+	status = doc.get("dms_retail_status")
+	payload = {
+		"version": 1,
+		"event": "retail_order.status",
+		"order": doc.name,
+		"channel": doc.get("dms_channel"),
+		"channel_order_id": doc.get("dms_channel_order_id"),
+		"status": status,
+		"distributor": doc.get("distributor"),
+		"grand_total": doc.get("grand_total"),
+		"lines": [{"item_code": row.item_code, "qty": row.qty, "rate": row.rate} for row in doc.items],
+	}
+	key = core.idempotency_key(OEM_ERP, doc.doctype, doc.name, "status", status)
+	write(
+		OEM_ERP,
+		doc.doctype,
+		doc.name,
+		"retail_order.status",
+		payload,
+		key,
+		distributor=doc.get("distributor"),
+	)
+
+
 def notify(doc, event: str, text: str, mobiles: list[str] | None = None, *key_extra: str) -> None:
 	"""Queue ``text`` by SMS and WhatsApp (those enabled) to ``mobiles`` (default: the distributor's)."""
 	channels = enabled_targets() & {SMS, WHATSAPP}

@@ -1,7 +1,8 @@
 """DMS Schemes on documents: load the active schemes, price a document with dms_app.core.schemes, write
 what it earned into the document, and on submit into the scheme ledger and the schemes' budgets.
 
-* Secondary sales (a distributor's Sales Invoice or Delivery Note) are priced by :func:`apply_to_sale`,
+* Secondary sales (a distributor's Sales Invoice or Delivery Note, and a retailer's Sales Order to it,
+  see dms_app.retail) are priced by :func:`apply_to_sale`,
   called from the ``dms_secondary_sale_validate`` hook on every validate. Line discounts lower the
   row's rate, free goods become rows at rate 0 marked with their scheme, a bill-value discount goes
   into the document's additional discount. ERPNext's own pricing rules are switched off on these
@@ -273,6 +274,7 @@ def apply_to_sale(doc) -> None:
 		row.dms_base_rate = bases[row.name]
 		row.dms_scheme_discount = off
 		row.rate = flt(bases[row.name] - off / flt(row.qty), row.precision("rate"))
+		row.dms_scheme_unit_discount = flt(bases[row.name] - row.rate, row.precision("rate"))
 	added = _add_free_rows(doc, outcome, items)
 	previous_bill = flt(doc.get("dms_scheme_bill_discount"))
 	manual = flt(doc.get("discount_amount")) - previous_bill
@@ -293,7 +295,9 @@ def apply_to_sale(doc) -> None:
 def _cart(doc, rows, bases: dict[str, float], items: dict, schemes) -> core.Cart:
 	return core.Cart(
 		channel=core.SECONDARY,
-		date=_iso(doc.posting_date),
+		date=_iso(
+			doc.get("posting_date") or doc.get("transaction_date")
+		),  # a Sales Order has no posting date
 		buyer=core.Buyer(
 			company=doc.company,
 			distributor=doc.distributor,
@@ -407,10 +411,17 @@ def _quantities(rows) -> dict[str, float]:
 
 def _base_rate(row) -> float:
 	"""The row's rate before schemes: the rate we recorded, unless someone has changed the rate since."""
-	base, given = flt(row.get("dms_base_rate")), flt(row.get("dms_scheme_discount"))
-	if base and given and flt(row.qty):
-		if abs(flt(row.rate) - flt(base - given / flt(row.qty), row.precision("rate"))) < 0.005:
+	base = flt(row.get("dms_base_rate"))
+	if base:
+		# the discount per unit is kept, so a row whose quantity changed since (a retailer's order accepted
+		# for less) or that was made from another document (an invoice from the order) keeps its base
+		unit = flt(row.get("dms_scheme_unit_discount"))
+		if abs(flt(row.rate) - flt(base - unit, row.precision("rate"))) < 0.005:
 			return base
+		given = flt(row.get("dms_scheme_discount"))  # a row priced before the unit discount was kept
+		if given and flt(row.qty):
+			if abs(flt(row.rate) - flt(base - given / flt(row.qty), row.precision("rate"))) < 0.005:
+				return base
 	return flt(row.rate)
 
 
@@ -446,6 +457,8 @@ def _add_free_rows(doc, outcome: core.Outcome, items: dict) -> bool:
 				discount_percentage=100,
 				is_free_item=1,
 			)
+			if doc.doctype == "Sales Order":  # a retailer's order (dms_app.retail)
+				row["delivery_date"] = doc.delivery_date
 		doc.append("items", row)
 		added = True
 	return added

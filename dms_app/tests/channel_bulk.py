@@ -571,6 +571,7 @@ class BulkWriter:
 				# the engine prices every line of a sale while any secondary scheme is on, none of a return
 				dms_base_rate=base if self.schemes and not return_against else 0.0,
 				dms_scheme_discount=flt(discount, 2),
+				dms_scheme_unit_discount=flt(base - rate, 2) if self.schemes and not return_against else 0.0,
 				warehouse=distributor.warehouse,
 				incoming_rate=incoming,
 				actual_qty=actual,

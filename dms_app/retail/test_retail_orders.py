@@ -1,0 +1,104 @@
+# Copyright (c) 2026, dms_app contributors
+# License: MIT. See license.txt
+"""Retailers' orders: routed to the serving distributor, priced by the schemes as the invoice will be,
+limited by segment, and their status following the distributor's acceptance and invoices."""
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import flt
+
+from dms_app.retail import orders
+from dms_app.retail.orders import OrderLimitError
+from dms_app.schemes.test_schemes import items, make_scheme, slabs
+from dms_app.tests.factories import (
+	ensure_depot,
+	make_distributor,
+	make_item,
+	make_retailer,
+	receive_stock,
+)
+
+TEA, SOAP = "T-RET-TEA", "T-RET-SOAP"  # priced 50 and 20
+
+
+class RetailCase(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		ensure_depot()
+		for code, price, group in ((TEA, 50, "T-RET Beverages"), (SOAP, 20, "T-RET Personal Care")):
+			if not frappe.db.exists("Item Group", group):
+				frappe.get_doc(
+					{
+						"doctype": "Item Group",
+						"item_group_name": group,
+						"parent_item_group": "All Item Groups",
+					}
+				).insert()
+			make_item(code, price=price, item_group=group)
+		cls.bev = make_distributor("T-RET-BEV")
+		cls.pc = make_distributor("T-RET-PC")
+		for dist in (cls.bev, cls.pc):
+			for code in (TEA, SOAP):
+				receive_stock(code, dist.warehouse, 100)
+
+	def setUp(self):
+		frappe.db.savepoint("retail_test")
+		self.addCleanup(frappe.db.rollback, save_point="retail_test")
+
+
+class TestRetailOrders(RetailCase):
+	def test_routed_to_each_serving_distributor_and_priced_as_the_invoice_will_be(self):
+		shop = make_retailer("T-RET Shop 1", self.bev)
+		frappe.get_doc(
+			{
+				"doctype": "DMS Retailer Link",
+				"customer": shop,
+				"distributor": self.pc.name,
+				"division": "T-RET Personal Care",
+			}
+		).insert()
+		make_scheme("T-RET tea slab", slabs=slabs((10, 0, "Percentage", 10)), items=items(TEA))
+		lines = [{"item_code": TEA, "qty": 12}, {"item_code": SOAP, "qty": 5}]
+		quoted = {q["distributor"]: q for q in orders.quote(shop, lines)}
+		self.assertEqual(set(quoted), {self.bev.name, self.pc.name})
+		self.assertEqual(quoted[self.bev.name]["grand_total"], 540)  # 12 x 50 less 10%
+		self.assertEqual(quoted[self.pc.name]["grand_total"], 100)
+
+		placed = {p["distributor"]: p for p in orders.place(shop, lines, "Store")}
+		tea_order = frappe.get_doc("Sales Order", placed[self.bev.name]["name"])
+		self.assertEqual(
+			(tea_order.dms_retail_status, tea_order.set_warehouse, flt(tea_order.grand_total)),
+			(orders.PLACED, self.bev.warehouse, 540),
+		)
+		tea_order.submit()
+		self.assertEqual(
+			frappe.db.get_value("Sales Order", tea_order.name, "dms_retail_status"), orders.ACCEPTED
+		)
+
+		from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice
+
+		invoice = make_sales_invoice(tea_order.name)
+		invoice.update_stock = 1
+		invoice.insert()
+		invoice.submit()
+		self.assertEqual((invoice.distributor, flt(invoice.grand_total)), (self.bev.name, 540))
+		self.assertEqual(
+			frappe.db.get_value("Sales Order", tea_order.name, "dms_retail_status"), orders.DELIVERED
+		)
+
+	def test_a_retailer_no_rule_routes_is_kept_unrouted_with_the_reason(self):
+		orphan = frappe.get_doc(
+			{"doctype": "Customer", "customer_name": "T-RET Orphan", "customer_type": "Company"}
+		).insert()
+		[order] = orders.place(orphan.name, [{"item_code": TEA, "qty": 1}], "Store")
+		doc = frappe.get_doc("Sales Order", order["name"])
+		self.assertEqual((doc.distributor, doc.dms_retail_status), (None, orders.UNROUTED))
+		self.assertIn("no distributor serves", doc.dms_routing_note)
+
+	def test_segment_limits(self):
+		shop = make_retailer("T-RET Shop 2", self.bev)
+		frappe.get_doc({"doctype": "DMS Retail Order Limit", "max_order_value": 100}).insert()
+		with self.assertRaisesRegex(OrderLimitError, "one order of this retailer may be worth"):
+			orders.place(shop, [{"item_code": TEA, "qty": 3}], "Store")
+		self.assertEqual(len(orders.place(shop, [{"item_code": TEA, "qty": 2}], "Store")), 1)
