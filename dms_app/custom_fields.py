@@ -374,7 +374,10 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 			**_distributor_link,
 			"label": "Serving Distributor",
 			"insert_after": "dms_retailer_section",
-			"description": "The distributor that sells to this retailer.",
+			"description": "The distributor that sells to this retailer (others may serve it too: DMS Retailer Link).",
+			# a retailer several distributors serve is visible to each (dms_app.permissions scopes Customer
+			# by this field and the links); the distributor's User Permission must not hide it
+			"ignore_user_permissions": 1,
 		},
 		{
 			"fieldname": "retailer_code",

@@ -190,12 +190,21 @@ def test_match_retailer(ref, expected):
 	assert match_retailer(ref, "D1", KNOWN_RETAILERS) == expected
 
 
-def test_retailer_of_another_distributor_is_an_error():
-	status, message = match_retailer(
-		RetailerRef(tax_id="27ZZZ", name="Other Town Mart"), "D1", KNOWN_RETAILERS
+def test_a_retailer_another_distributor_serves_is_linked_not_made_twice():
+	"""One real retailer is one Customer: its tax id (or mobile) found with another distributor links it."""
+	assert match_retailer(RetailerRef(tax_id="27ZZZ", name="Other Town Mart"), "D1", KNOWN_RETAILERS) == (
+		"link",
+		"CUST-9",
 	)
-	assert status == "error" and "another distributor" in message
+	# codes are each distributor's own: another distributor's code is not the same retailer
 	assert match_retailer(RetailerRef(code="R-9"), "D1", KNOWN_RETAILERS)[0] == "error"
+	assert match_retailer(RetailerRef(code="R-9", name="Fresh Shop"), "D1", KNOWN_RETAILERS) == (
+		"create",
+		None,
+	)
+	twins = [*KNOWN_RETAILERS, Retailer("CUST-8", "D3", "Twin", tax_id="27ZZZ")]
+	status, message = match_retailer(RetailerRef(tax_id="27ZZZ", name="x"), "D1", twins)
+	assert status == "error" and "CUST-8, CUST-9" in message
 
 
 def test_unknown_retailer_without_name_is_an_error():

@@ -420,14 +420,18 @@ class Retailer:
 
 
 def match_retailer(ref: RetailerRef, distributor: str, known: list[Retailer]) -> tuple[str, str | None]:
-	"""Find the retailer ``ref`` means among ``known`` customers (the distributor's own retailers and
-	any customer sharing one of the batch's codes or tax ids). The rule, in order:
+	"""Find the retailer ``ref`` means among ``known`` customers (the retailers the distributor serves,
+	with its own codes for them, and any customer another distributor serves that shares the batch's tax
+	ids or mobile numbers). The rule, in order:
 
 	1. retailer code, 2. tax id, 3. mobile number, 4. name (case-insensitive), each among the
-	distributor's own retailers; a code or tax id that belongs to another distributor's retailer is an
-	error; 5. otherwise a new retailer is created when a name is given.
+	distributor's own retailers;
+	5. a retailer another distributor serves with the same tax id, else the one with the same mobile
+	number: one real retailer is one Customer, so it is linked to this distributor too ("link"), not
+	made twice (retailer codes are each distributor's own, so they do not link);
+	6. otherwise a new retailer is created when a name is given.
 
-	Returns ("match", customer), ("create", None) or ("error", message).
+	Returns ("match", customer), ("link", customer), ("create", None) or ("error", message).
 	"""
 	own = [r for r in known if r.distributor == distributor]
 	others = [r for r in known if r.distributor != distributor]
@@ -437,14 +441,18 @@ def match_retailer(ref: RetailerRef, distributor: str, known: list[Retailer]) ->
 		("mobile", ref.mobile, lambda r: r.mobile),
 		("name", ref.name and ref.name.casefold(), lambda r: (r.customer_name or "").casefold()),
 	)
-	for label, wanted, value_of in keys:
+	for _label, wanted, value_of in keys:
 		if not wanted:
 			continue
 		found = [r for r in own if value_of(r) == wanted]
 		if found:
 			return "match", sorted(r.name for r in found)[0]
-		if label in ("code", "tax id") and any(value_of(r) == wanted for r in others):
-			return "error", f"the retailer with {label} {wanted} belongs to another distributor"
+	for wanted, value_of in ((ref.tax_id, lambda r: r.tax_id), (ref.mobile, lambda r: r.mobile)):
+		found = sorted({r.name for r in others if wanted and value_of(r) == wanted})
+		if len(found) == 1:
+			return "link", found[0]
+		if len(found) > 1:
+			return "error", f"several retailers have {wanted}: " + ", ".join(found)
 	if ref.name:
 		return "create", None
 	return "error", "no retailer of this distributor matches; give a name to create one"

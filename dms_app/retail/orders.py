@@ -21,6 +21,7 @@ from frappe.utils import add_days, flt, nowdate
 
 from dms_app.core import routing
 from dms_app.distribution.settings import get_settings
+from dms_app.retail.links import ensure_link
 from dms_app.schemes import engine as schemes
 
 UNROUTED, PLACED, ACCEPTED, PARTLY, DELIVERED, REFUSED, CANCELLED = (
@@ -247,6 +248,8 @@ def place(customer: str, lines, source: str, **fields) -> list[dict]:
 	parts, reasons = split(customer, cart)
 	out = []
 	for distributor, part in parts.items():
+		if distributor:
+			ensure_link(distributor, customer)  # routed by beat or territory: now one of its retailers
 		doc = build(customer, distributor, part, source, **fields)
 		if not distributor:
 			doc.dms_routing_note = "\n".join(f"{code}: {reasons[code]}" for code in part)

@@ -11,10 +11,12 @@ from dms_app.retail import orders
 from dms_app.retail.orders import OrderLimitError
 from dms_app.schemes.test_schemes import items, make_scheme, slabs
 from dms_app.tests.factories import (
+	as_user,
 	ensure_depot,
 	make_distributor,
 	make_item,
 	make_retailer,
+	make_user,
 	receive_stock,
 )
 
@@ -102,3 +104,37 @@ class TestRetailOrders(RetailCase):
 		with self.assertRaisesRegex(OrderLimitError, "one order of this retailer may be worth"):
 			orders.place(shop, [{"item_code": TEA, "qty": 3}], "Store")
 		self.assertEqual(len(orders.place(shop, [{"item_code": TEA, "qty": 2}], "Store")), 1)
+
+
+class TestOneRetailerSeveralDistributors(RetailCase):
+	def test_each_distributor_sees_the_shared_retailer_and_only_its_own_link(self):
+		a_user, b_user = make_user("t-ret-a@dms.test"), make_user("t-ret-b@dms.test")
+		make_distributor(self.bev.name, portal_users=[{"user": a_user}])
+		make_distributor(self.pc.name, portal_users=[{"user": b_user}])
+		shop = make_retailer("T-RET Shared Shop", self.bev, tax_id="27SHARE1234F1Z5")
+		outsider = make_retailer("T-RET Not Shared", self.bev)
+		link = frappe.get_doc(
+			{
+				"doctype": "DMS Retailer Link",
+				"customer": shop,
+				"distributor": self.pc.name,
+				"retailer_code": "B-77",
+			}
+		).insert()
+		self.assertIn(shop, as_user(b_user, frappe.get_list, "Customer", pluck="name"))
+		self.assertNotIn(outsider, as_user(b_user, frappe.get_list, "Customer", pluck="name"))
+		self.assertEqual(as_user(b_user, frappe.get_list, "DMS Retailer Link", pluck="name"), [link.name])
+		self.assertEqual(as_user(a_user, frappe.get_list, "DMS Retailer Link", pluck="name"), [])
+		with self.assertRaises(frappe.PermissionError):
+			as_user(a_user, lambda: frappe.get_doc("DMS Retailer Link", link.name).check_permission("read"))
+		with self.assertRaises(frappe.DuplicateEntryError):
+			frappe.get_doc(
+				{"doctype": "DMS Retailer Link", "customer": shop, "distributor": self.pc.name}
+			).insert()
+		with self.assertRaises(frappe.PermissionError):  # A cannot make B serve anyone
+			as_user(
+				a_user,
+				lambda: frappe.get_doc(
+					{"doctype": "DMS Retailer Link", "customer": outsider, "distributor": self.pc.name}
+				).insert(),
+			)

@@ -20,6 +20,7 @@ from frappe.utils import cint, flt
 
 from dms_app.core import reconcile, retailers
 from dms_app.core.secondary_sales import InvoiceIn, Retailer, RowError, hsn_agrees, match_retailer
+from dms_app.retail.links import ensure_link
 from dms_app.distribution import gst
 from dms_app.distribution.locks import named_lock
 from dms_app.secondary_sales.read_cache import reuse_reads
@@ -95,21 +96,32 @@ class BatchContext:
 		) == "Reject"
 
 	def _retailers(self, invoices) -> list[Retailer]:
+		"""The retailers this distributor serves (its own, and those linked to it with its own codes for
+		them), and those another distributor serves that share the batch's tax ids or mobile numbers."""
+		me = self.distributor.name
 		fields = ["name", "distributor", "customer_name", "retailer_code", "tax_id", "mobile_no"]
-		rows = frappe.get_all("Customer", filters={"distributor": self.distributor.name}, fields=fields)
-		codes = {i.retailer.code for i in invoices if i.retailer.code}
+		rows = frappe.get_all("Customer", filters={"distributor": me}, fields=fields)
+		known = [Retailer(r.name, me, r.customer_name, r.retailer_code, r.tax_id, r.mobile_no) for r in rows]
+		links = frappe.get_all(
+			"DMS Retailer Link",
+			filters={"distributor": me, "active": 1},
+			fields=["customer", "retailer_code"],
+		)
+		if links:
+			code_of = {link.customer: link.retailer_code for link in links}
+			for r in frappe.get_all("Customer", filters={"name": ["in", list(code_of)]}, fields=fields):
+				known.append(Retailer(r.name, me, r.customer_name, code_of[r.name], r.tax_id, r.mobile_no))
+		mine = {r.name for r in known}
 		tax_ids = {i.retailer.tax_id for i in invoices if i.retailer.tax_id}
-		for field, values in (("retailer_code", codes), ("tax_id", tax_ids)):
+		mobiles = {i.retailer.mobile for i in invoices if i.retailer.mobile}
+		for field, values in (("tax_id", tax_ids), ("mobile_no", mobiles)):
 			if values:
-				rows += frappe.get_all(
-					"Customer",
-					filters={field: ["in", list(values)], "distributor": ["!=", self.distributor.name]},
-					fields=fields,
-				)
-		return [
-			Retailer(r.name, r.distributor, r.customer_name, r.retailer_code, r.tax_id, r.mobile_no)
-			for r in rows
-		]
+				known += [
+					Retailer(r.name, r.distributor, r.customer_name, r.retailer_code, r.tax_id, r.mobile_no)
+					for r in frappe.get_all("Customer", filters={field: ["in", list(values)]}, fields=fields)
+					if r.name not in mine
+				]
+		return known
 
 	def _items(self, invoices) -> dict[str, str | None]:
 		return resolve_items(self.distributor.name, {line.item_code for i in invoices for line in i.lines})
@@ -155,6 +167,19 @@ class BatchContext:
 	def retailer_for(self, invoice: InvoiceIn) -> str:
 		status, value = match_retailer(invoice.retailer, self.distributor.name, self.retailers)
 		if status == "match":
+			return value
+		if status == "link":  # a retailer another distributor serves: this one serves it too
+			ensure_link(self.distributor.name, value, invoice.retailer.code)
+			self.retailers = [r for r in self.retailers if r.name != value] + [
+				Retailer(
+					value,
+					self.distributor.name,
+					invoice.retailer.name or "",
+					invoice.retailer.code,
+					invoice.retailer.tax_id,
+					invoice.retailer.mobile,
+				)
+			]
 			return value
 		if status == "error":
 			raise RowRejected([RowError(invoice.external_ref, None, "retailer", value)])

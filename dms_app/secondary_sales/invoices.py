@@ -10,6 +10,7 @@ import frappe
 from frappe import _
 
 from dms_app.distribution.stock import require_stock
+from dms_app.retail.links import serves
 
 
 def validate(doc, method=None):
@@ -29,8 +30,7 @@ def validate(doc, method=None):
 			),
 			title=_("Company Mismatch"),
 		)
-	serving = frappe.db.get_value("Customer", doc.customer, "distributor")
-	if serving != doc.distributor:
+	if not serves(doc.distributor, doc.customer):
 		frappe.throw(
 			_("{0} is not a retailer of distributor {1}.").format(frappe.bold(doc.customer), doc.distributor),
 			title=_("Not Your Retailer"),

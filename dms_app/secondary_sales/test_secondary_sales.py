@@ -148,13 +148,16 @@ class TestSecondarySales(FrappeTestCase):
 		self.assertTrue(all(ledgers(uploaded.name)))
 
 	def test_mixed_batch_creates_exactly_the_good_invoices(self):
-		good = json_batch(("M-GOOD-1", "M-GOOD-2"))
+		good = [
+			*json_batch(("M-GOOD-1", "M-GOOD-2")),
+			# a retailer another distributor serves (same tax id): one Customer, now served by both
+			{
+				**json_batch(("M-SHARED",))[0],
+				"retailer": {"tax_id": "27ZZZZZ9999Z1Z5", "name": "Other Town Mart", "code": "OTM-9"},
+			},
+		]
 		bad = [
 			{**json_batch(("M-UNKNOWN-ITEM",))[0], "lines": [{"item_code": "NO-SUCH-ITEM", "qty": 1}]},
-			{
-				**json_batch(("M-FOREIGN",))[0],
-				"retailer": {"tax_id": "27ZZZZZ9999Z1Z5", "name": "Other Town Mart"},
-			},
 			{**json_batch(("M-TOO-MUCH",))[0], "lines": [{"item_code": "T-SS-OIL", "qty": 100_000}]},
 			{**json_batch(("M-OLD",))[0], "posting_date": "2019-01-01"},
 			{**json_batch(("M-ZERO",))[0], "lines": [{"item_code": "T-SS-TEA", "qty": 0}]},
@@ -168,7 +171,7 @@ class TestSecondarySales(FrappeTestCase):
 		self.assertEqual(
 			{r["status"] for r in by_ref["M-GOOD-1"] + by_ref["M-GOOD-2"]} - {"rejected"}, {"created"}
 		)
-		for ref in ("M-UNKNOWN-ITEM", "M-FOREIGN", "M-TOO-MUCH", "M-OLD", "M-ZERO"):
+		for ref in ("M-UNKNOWN-ITEM", "M-TOO-MUCH", "M-OLD", "M-ZERO"):
 			with self.subTest(ref=ref):
 				[row] = by_ref[ref]
 				self.assertEqual(row["status"], "rejected")
@@ -176,9 +179,21 @@ class TestSecondarySales(FrappeTestCase):
 		self.assertEqual(by_ref["M-ZERO"][0]["errors"][0]["field"], "qty")
 		self.assertEqual(by_ref["M-OLD"][0]["errors"][0]["field"], "posting_date")
 		self.assertEqual(by_ref["M-UNKNOWN-ITEM"][0]["errors"][0]["line"], 1)
-		self.assertIn("another distributor", by_ref["M-FOREIGN"][0]["errors"][0]["message"])
-		self.assertEqual(frappe.db.count("Sales Invoice", {"distributor": self.dist.name}), before + 2)
-		self.assertEqual((result["created"], result["rejected"]), (2, 6))
+		[shared] = by_ref["M-SHARED"]
+		self.assertEqual(shared["status"], "created", shared)
+		self.assertEqual(
+			frappe.db.get_value("Sales Invoice", shared["sales_invoice"], "customer"), self.foreign_retailer
+		)
+		self.assertEqual(
+			frappe.db.get_value(
+				"DMS Retailer Link",
+				{"customer": self.foreign_retailer, "distributor": self.dist.name},
+				"retailer_code",
+			),
+			"OTM-9",
+		)
+		self.assertEqual(frappe.db.count("Sales Invoice", {"distributor": self.dist.name}), before + 3)
+		self.assertEqual((result["created"], result["rejected"]), (3, 5))
 		self.assertFalse(
 			frappe.db.exists("Sales Invoice", {"dms_external_ref": ["like", "M-%"], "docstatus": 0})
 		)
