@@ -385,3 +385,43 @@ def notify_status(doc) -> None:
 		)
 	if doc.get("dms_order_source") == "Marketplace":
 		send_retail_status(doc)
+
+
+@frappe.whitelist(methods=["POST"])
+def route_to(order: str | None = None, distributor: str | None = None) -> dict:
+	"""A DMS Manager routes an Unrouted retail order to a distributor, which then serves the retailer
+	(a DMS Retailer Link is made). The order is priced again for that distributor."""
+	from dms_app.permissions import require_role
+
+	require_role("DMS Manager", "System Manager")
+	if not order or not distributor:
+		frappe.throw(_("Give the order and the distributor."), title=_("Missing Argument"))
+	doc = frappe.get_doc("Sales Order", order)
+	doc.check_permission("write")
+	if doc.get("dms_retail_status") != UNROUTED or doc.docstatus != 0:
+		frappe.throw(_("{0} is not an unrouted retail order.").format(order), title=_("Not Unrouted"))
+	dist = frappe.db.get_value(
+		"Distributor", distributor, ["name", "status", "company", "warehouse"], as_dict=True
+	)
+	if not dist:
+		frappe.throw(_("Distributor {0} not found.").format(distributor), frappe.DoesNotExistError)
+	if dist.status != "Active":
+		frappe.throw(
+			_("Distributor {0} is not active.").format(distributor), title=_("Distributor Not Active")
+		)
+	ensure_link(dist.name, doc.customer)
+	doc.update(
+		{
+			"distributor": dist.name,
+			"company": dist.company,
+			"set_warehouse": dist.warehouse,
+			"selling_price_list": price_list_for(doc.customer, dist.name),
+			"dms_retail_status": PLACED,
+			"dms_routing_note": _("Routed by {0}").format(frappe.session.user),
+		}
+	)
+	for row in doc.items:
+		row.warehouse = dist.warehouse
+	doc.save()
+	notify_status(doc)
+	return _summary(doc)

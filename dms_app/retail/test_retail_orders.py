@@ -97,6 +97,19 @@ class TestRetailOrders(RetailCase):
 		doc = frappe.get_doc("Sales Order", order["name"])
 		self.assertEqual((doc.distributor, doc.dms_retail_status), (None, orders.UNROUTED))
 		self.assertIn("no distributor serves", doc.dms_routing_note)
+		manager = make_user("t-ret-mgr@dms.test", roles=("DMS Manager",))
+		with self.assertRaises(frappe.PermissionError):
+			as_user(make_user("t-ret-x@dms.test"), orders.route_to, doc.name, self.bev.name)
+		routed = as_user(manager, orders.route_to, doc.name, self.bev.name)
+		self.assertEqual(
+			(routed["distributor"], routed["status"], routed["grand_total"]),
+			(self.bev.name, orders.PLACED, 50),
+		)
+		self.assertTrue(
+			frappe.db.exists("DMS Retailer Link", {"customer": orphan.name, "distributor": self.bev.name})
+		)
+		with self.assertRaisesRegex(frappe.ValidationError, "not an unrouted"):
+			as_user(manager, orders.route_to, doc.name, self.pc.name)
 
 	def test_segment_limits(self):
 		shop = make_retailer("T-RET Shop 2", self.bev)
