@@ -248,12 +248,16 @@ def apply_to_sale(doc) -> None:
 	"""Price a distributor's Sales Invoice / Delivery Note with the schemes; safe to run on every validate.
 	A return keeps the rates and free rows of what it returns and gives back its share of the benefits;
 	an invoice uploaded from the distributor's books keeps its rates, and the schemes explain its discounts
-	(see dms_app.core.schemes.explain)."""
+	(see dms_app.core.schemes.explain); a POS Invoice at the distributor's counter is priced like an invoice,
+	and the Sales Invoice they are merged into at closing keeps their rates and benefits (:func:`keep_billed`)."""
 	if doc.get("is_return"):
 		give_back(doc)
 		return
 	if doc.get("dms_upload"):
 		explain_uploaded(doc)
+		return
+	if doc.get("is_consolidated"):
+		keep_billed(doc)
 		return
 	schemes = active_schemes(core.SECONDARY, doc.company, lock=doc.docstatus == 1)
 	priced_before = doc.get("dms_scheme_benefits") or any(
@@ -344,6 +348,43 @@ def explain_uploaded(doc) -> None:
 	doc.dms_scheme_bill_discount = flt(sum(b.discount for b in explanation.benefits if b.line is None), 2)
 	_keep(doc, core.Outcome(benefits=explanation.benefits))
 	doc.dms_unexplained_discount = explanation.total_unexplained
+
+
+def keep_billed(doc) -> None:
+	"""A Sales Invoice merging a counter's POS Invoices at closing (dms_app.retail.pos): each was priced as
+	it was billed, so its rates stand and the merged cart is not priced again (its slabs would differ).
+	Its benefits are those of its POS Invoices, each line's moved to the row its POS Invoice Item became."""
+	invoices = sorted({row.pos_invoice for row in doc.items if row.get("pos_invoice")})
+	benefits: list[core.Benefit] = []
+	bill_discount = 0.0
+	if invoices:
+		rows = {}
+		for row in doc.items:
+			row.name = row.name or frappe.generate_hash(length=10)  # the ledger keys a benefit by it
+			if row.get("pos_invoice_item"):
+				rows[row.pos_invoice_item] = row
+		given = dict(
+			frappe.get_all(
+				"POS Invoice Item",
+				filters={"parenttype": "POS Invoice", "parent": ["in", invoices]},
+				fields=["name", "dms_scheme_discount"],
+				as_list=True,
+			)
+		)
+		for row in rows.values():
+			row.dms_scheme_discount = flt(given.get(row.pos_invoice_item))
+		for billed in frappe.get_all(
+			"POS Invoice",
+			filters={"name": ["in", invoices]},
+			fields=["dms_scheme_benefits", "dms_scheme_bill_discount"],
+			order_by="name asc",
+		):
+			bill_discount += flt(billed.dms_scheme_bill_discount)
+			for benefit in json.loads(billed.dms_scheme_benefits or "[]"):
+				row = rows.get(benefit.get("line")) if benefit.get("line") else None
+				benefits.append(core.Benefit(**{**benefit, "line": row.name if row else None}))
+	doc.dms_scheme_bill_discount = flt(bill_discount, 2)
+	_keep(doc, core.Outcome(benefits=benefits))
 
 
 def give_back(doc) -> None:
