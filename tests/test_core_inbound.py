@@ -113,3 +113,99 @@ def test_account_records_date_names_amounts_and_bounds():
 		"payment",
 	)
 	assert [(p.field, p.reason) for p in problems] == [("invoices", "INV-2: must be at least 0.01")]
+
+
+# -- orders from outside channels (dms_app.api.retail_orders) -----------------------------------------
+
+
+def _order(**fields):
+	record = {
+		"channel": "ONDC",
+		"channel_order_id": "O-1",
+		"buyer": {"name": "Shop", "gstin": "29ABCDE1234F1Z5", "mobile": "98450 12345"},
+		"lines": [{"item_code": "TEA", "qty": 2}],
+	}
+	record.update(fields)
+	return record
+
+
+def test_channel_order_nests_buyer_and_lines():
+	clean, problems = check(
+		[_order(ordered_at="2026-12-01T10:30:00", remarks=" leave at the door ")],
+		inbound.RETAIL_ORDER,
+		inbound.CHANNEL_KEY,
+	)
+	assert problems == []
+	assert clean[0]["buyer"] == {"name": "Shop", "gstin": "29ABCDE1234F1Z5", "mobile": "98450 12345"}
+	assert clean[0]["lines"] == [{"item_code": "TEA", "qty": 2.0}]
+	assert clean[0]["ordered_at"].hour == 10 and clean[0]["remarks"] == "leave at the door"
+
+
+def test_channel_order_problems_name_their_nested_path():
+	records = [
+		_order(buyer={"gstin": "X", "colour": "red"}, lines=[{"item_code": "TEA", "qty": 0}, "TEA"]),
+		_order(channel="ON:DC", buyer="Shop", lines=[]),
+		_order(channel_order_id="x" * 91, lines={"item_code": "TEA"}),
+		_order(),
+		_order(channel="Amazon"),  # another channel may use the same order id
+		_order(),
+	]
+	forbidden = "must not hold any of ':', '<', '>', '\\n', '\\r'"
+	assert problems_of(records, inbound.RETAIL_ORDER, inbound.CHANNEL_KEY) == [
+		(0, "buyer.colour", "unknown field"),
+		(0, "buyer.name", "is required"),
+		(0, "lines[0].qty", "must be at least 0.001"),
+		(0, "lines[1]", "must be an object"),
+		(1, "channel", forbidden),
+		(1, "buyer", "must be an object"),
+		(1, "lines", "is required"),
+		(2, "channel_order_id", "must be at most 90 characters"),
+		(2, "lines", "must be a list of objects"),
+		(3, "channel_order_id", "repeats record 0"),
+		(5, "channel_order_id", "repeats record 0"),
+	]
+	too_many = [{"item_code": str(i), "qty": 1} for i in range(inbound.MAX_ORDER_LINES + 1)]
+	assert problems_of([_order(lines=too_many)], inbound.RETAIL_ORDER, inbound.CHANNEL_KEY) == [
+		(0, "lines", f"must have at most {inbound.MAX_ORDER_LINES} entries")
+	]
+
+
+def test_buyer_is_matched_by_gstin_then_mobile():
+	from dms_app.core.channel_orders import Known, match_buyer
+
+	known = [
+		Known("C-1", "29ABCDE1234F1Z5", "+91 98450 12345"),
+		Known("C-2", None, "9845099999"),
+		Known("C-3", "27ZZZZZ9999Z1Z1", "9000000001"),
+	]
+	assert match_buyer("29abcde1234f1z5", None, known).customer == "C-1"
+	assert match_buyer("29ABCDE1234F1Z5", "09845012345", known).customer == "C-1"
+	assert match_buyer(None, "98450-99999", known).customer == "C-2"
+	assert match_buyer("29NEWGS1234F1Z5", "9845099999", known).customer == "C-2"  # its GSTIN is blank
+	assert match_buyer("29NEWGS1234F1Z5", "9111111111", known) == match_buyer(None, None, known)
+	assert match_buyer(None, None, known).customer is None
+	clash = match_buyer("29ABCDE1234F1Z5", "9845099999", known)
+	assert clash.customer is None and "C-1" in clash.conflict and "C-2" in clash.conflict
+	other = match_buyer("29NEWGS1234F1Z5", "9000000001", known)
+	assert other.customer is None and "27ZZZZZ9999Z1Z1" in other.conflict
+	twins = [Known("C-4", "29ABCDE1234F1Z5", "1"), *known]
+	assert "several" in match_buyer("29ABCDE1234F1Z5", None, twins).conflict
+	assert match_buyer("29ABCDE1234F1Z5", "9845012345", twins).customer == "C-1"
+
+
+def test_fingerprint_tells_a_repeat_from_another_order():
+	from dms_app.core.channel_orders import fingerprint
+
+	a = _order(lines=[{"item_code": "TEA", "qty": 2}, {"item_code": "SOAP", "qty": 1}])
+	b = _order(lines=[{"qty": 1.0, "item_code": "SOAP"}, {"item_code": "TEA", "qty": 2}], remarks="x")
+	assert fingerprint(a) == fingerprint(b)
+	assert fingerprint(a) != fingerprint(_order(lines=[{"item_code": "TEA", "qty": 3}]))
+
+
+def test_a_required_text_of_blanks_is_missing():
+	assert problems_of(
+		[_order(channel="  ", buyer={"name": " "})], inbound.RETAIL_ORDER, inbound.CHANNEL_KEY
+	) == [
+		(0, "channel", "is required"),
+		(0, "buyer.name", "is required"),
+	]

@@ -20,11 +20,13 @@ LOGISTICS_STATUSES = ("Booked", "Picked Up", "In Transit", "Out for Delivery", "
 @dataclass(frozen=True)
 class Field:
 	name: str
-	kind: str  # text, number, flag, date, datetime, names, amounts, version
+	kind: str  # text, number, flag, date, datetime, names, amounts, version, object, objects
 	required: bool = False
 	minimum: float | None = None
-	maximum: float | None = None
+	maximum: float | None = None  # a number's largest value; a text's most characters
 	choices: tuple[str, ...] = ()
+	fields: tuple[Field, ...] = ()  # an object's (or each of a list of objects') own fields
+	forbidden: str = ""  # characters a text may not hold
 
 
 ITEM = (
@@ -101,6 +103,37 @@ OEM_NOTE = (
 )
 
 
+# Orders from outside channels (ONDC seller apps, marketplaces: dms_app.api.retail_orders). One record is
+# one channel order, known by (channel, channel_order_id) -- kept as "<channel>:<channel_order_id>", a
+# document name, so neither may hold ":" (channel), "<", ">" or a line break, and both fit in 140 together.
+MAX_ORDER_LINES = 200
+MAX_LINE_QTY = 1_000_000
+CHANNEL_KEY = ("channel", "channel_order_id")
+RETAIL_BUYER = (
+	Field("name", "text", required=True, maximum=140),
+	Field("gstin", "text", maximum=20),
+	Field("mobile", "text", maximum=20),
+	Field("email", "text", maximum=140),
+	Field("address_line1", "text", maximum=140),
+	Field("city", "text", maximum=140),
+	Field("pincode", "text", maximum=20),
+	Field("state", "text", maximum=140),
+	Field("territory", "text", maximum=140),
+)
+RETAIL_LINE = (
+	Field("item_code", "text", required=True, maximum=140),
+	Field("qty", "number", required=True, minimum=0.001, maximum=MAX_LINE_QTY),
+)
+RETAIL_ORDER = (
+	Field("channel", "text", required=True, maximum=40, forbidden=":<>\n\r"),
+	Field("channel_order_id", "text", required=True, maximum=90, forbidden="<>\n\r"),
+	Field("buyer", "object", required=True, fields=RETAIL_BUYER),
+	Field("lines", "objects", required=True, maximum=MAX_ORDER_LINES, fields=RETAIL_LINE),
+	Field("ordered_at", "datetime"),
+	Field("remarks", "text", maximum=1000),
+)
+
+
 @dataclass(frozen=True)
 class Problem:
 	index: int
@@ -119,6 +152,11 @@ def _value(field: Field, value):
 		value = str(value).strip()
 		if field.choices and value not in field.choices:
 			raise ValueError("must be one of " + ", ".join(field.choices))
+		if field.maximum is not None and len(value) > field.maximum:
+			raise ValueError(f"must be at most {field.maximum:g} characters")
+		if field.forbidden and any(c in value for c in field.forbidden):
+			shown = ", ".join(repr(c) for c in field.forbidden)
+			raise ValueError(f"must not hold any of {shown}")
 		return value
 	if field.kind == "number":
 		if isinstance(value, bool) or not isinstance(value, int | float | str):
@@ -179,37 +217,77 @@ def _value(field: Field, value):
 	raise AssertionError(field.kind)
 
 
-def check(records, spec: Sequence[Field], key: str) -> tuple[list[dict], list[Problem]]:
-	"""Clean records and every problem found. ``key`` names the field that must be unique in the batch."""
+def _record(record: Mapping, spec: Sequence[Field], prefix: str = "") -> tuple[dict, list[tuple[str, str]]]:
+	"""One record's clean fields and its problems as (field, reason); a nested field is named by its path
+	(``buyer.gstin``, ``lines[2].qty``)."""
+	out, problems = {}, []
+	known = {f.name for f in spec}
+	for name in sorted(set(record) - known, key=str):
+		problems.append((f"{prefix}{name}", "unknown field"))
+	for field in spec:
+		value = record.get(field.name)
+		if value is None or value == "" or (field.kind in ("object", "objects") and value in ({}, [])):
+			if field.required:
+				problems.append((f"{prefix}{field.name}", "is required"))
+			continue
+		if field.kind == "object":
+			if not isinstance(value, Mapping):
+				problems.append((f"{prefix}{field.name}", "must be an object"))
+				continue
+			out[field.name], found = _record(value, field.fields, f"{prefix}{field.name}.")
+			problems += found
+			continue
+		if field.kind == "objects":
+			if not isinstance(value, list):
+				problems.append((f"{prefix}{field.name}", "must be a list of objects"))
+				continue
+			if field.maximum is not None and len(value) > field.maximum:
+				problems.append((f"{prefix}{field.name}", f"must have at most {field.maximum:g} entries"))
+				continue
+			rows = []
+			for i, row in enumerate(value):
+				if not isinstance(row, Mapping):
+					problems.append((f"{prefix}{field.name}[{i}]", "must be an object"))
+					continue
+				clean_row, found = _record(row, field.fields, f"{prefix}{field.name}[{i}].")
+				rows.append(clean_row)
+				problems += found
+			out[field.name] = rows
+			continue
+		try:
+			out[field.name] = _value(field, value)
+		except ValueError as e:
+			problems.append((f"{prefix}{field.name}", str(e)))
+			continue
+		if out[field.name] == "" and field.required:  # only blanks
+			del out[field.name]
+			problems.append((f"{prefix}{field.name}", "is required"))
+	return out, problems
+
+
+def check(records, spec: Sequence[Field], key: str | tuple[str, ...]) -> tuple[list[dict], list[Problem]]:
+	"""Clean records and every problem found. ``key`` names the field (or fields, together) that must be
+	unique in the batch."""
 	if not isinstance(records, list):
 		return [], [Problem(-1, "", "send a list of records")]
 	if not records:
 		return [], [Problem(-1, "", "the list is empty")]
 	if len(records) > MAX_RECORDS:
 		return [], [Problem(-1, "", f"at most {MAX_RECORDS} records per call")]
-	known = {f.name for f in spec}
+	keys = (key,) if isinstance(key, str) else tuple(key)
 	clean, problems, seen = [], [], {}
 	for index, record in enumerate(records):
 		if not isinstance(record, Mapping):
 			problems.append(Problem(index, "", "must be an object"))
 			continue
-		out = {}
-		for name in sorted(set(record) - known):
-			problems.append(Problem(index, name, "unknown field"))
-		for field in spec:
-			value = record.get(field.name)
-			if value is None or value == "":
-				if field.required:
-					problems.append(Problem(index, field.name, "is required"))
-				continue
-			try:
-				out[field.name] = _value(field, value)
-			except ValueError as e:
-				problems.append(Problem(index, field.name, str(e)))
-		if out.get(key) in seen:
-			problems.append(Problem(index, key, f"repeats record {seen[out[key]]}"))
-		elif key in out:
-			seen[out[key]] = index
+		out, found = _record(record, spec)
+		problems += [Problem(index, field, reason) for field, reason in found]
+		if all(k in out for k in keys):
+			value = tuple(out[k] for k in keys)
+			if value in seen:
+				problems.append(Problem(index, keys[-1], f"repeats record {seen[value]}"))
+			else:
+				seen[value] = index
 		clean.append(out)
 	return clean, problems
 
