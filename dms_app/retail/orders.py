@@ -206,6 +206,8 @@ def quote(customer: str, lines) -> list[dict]:
 	out = []
 	for distributor, part in parts.items():
 		doc = build(customer, distributor, part, "Store")
+		doc.flags.ignore_permissions = True  # as in place(): the caller checks who may order for customer
+		schemes.before_validate(doc)  # as an insert does: ERPNext's pricing rules would apply twice
 		doc.run_method("set_missing_values")
 		doc.calculate_taxes_and_totals()
 		if distributor:
@@ -255,6 +257,10 @@ def place(customer: str, lines, source: str, **fields) -> list[dict]:
 			doc.dms_routing_note = "\n".join(f"{code}: {reasons[code]}" for code in part)
 		doc.flags.ignore_permissions = True  # the caller's right to order for the retailer is checked
 		doc.insert()
+		if not distributor and doc.distributor:
+			# Frappe fills an empty link from the caller's only User Permission (a distributor's user):
+			# an unrouted order belongs to no distributor until a DMS Manager routes it
+			doc.db_set("distributor", None, update_modified=False)
 		notify_status(doc)
 		out.append(_summary(doc, reasons))
 	return out
