@@ -339,6 +339,25 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 		),
 	],
 	"Sales Order Item": _scheme_row_fields("discount_amount"),
+	# POS at a distributor's counter (dms_app.retail.pos): its POS Invoices are its secondary sales, priced
+	# by the schemes; the Sales Invoice they are merged into at closing takes these fields over.
+	"POS Profile": [
+		{
+			**_distributor_link,
+			"insert_after": "company",
+			"description": "The distributor whose counter this is: its POS Invoices are its secondary sales.",
+		}
+	],
+	"POS Invoice": [
+		{
+			**_distributor_link,
+			"insert_after": "pos_profile",
+			"read_only": 1,
+			"fetch_from": "pos_profile.distributor",
+		},
+		*_scheme_fields("distributor"),
+	],
+	"POS Invoice Item": _scheme_row_fields("discount_amount"),
 	"Item": [
 		_field(
 			"dms_territories",

@@ -36,6 +36,9 @@ permission_query_conditions = {
 	"DMS Scheme Ledger Entry": "dms_app.permissions.distributor_query_conditions",
 	"DMS Retailer Link": "dms_app.permissions.distributor_query_conditions",
 	"DMS Beat": "dms_app.permissions.distributor_query_conditions",
+	"POS Invoice": "dms_app.permissions.distributor_query_conditions",
+	"POS Profile": "dms_app.permissions.distributor_query_conditions",
+	"DMS Visit": "dms_app.permissions.distributor_query_conditions",
 	"DMS Channel Alert": "dms_app.channel_analytics.alerts.query_conditions",
 	"Customer": "dms_app.permissions.customer_query_conditions",
 	"*": "dms_app.permissions.child_query_conditions",
@@ -55,13 +58,20 @@ has_permission = {
 	"DMS Scheme Ledger Entry": "dms_app.permissions.has_distributor_permission",
 	"DMS Retailer Link": "dms_app.permissions.has_distributor_permission",
 	"DMS Beat": "dms_app.permissions.has_distributor_permission",
+	"POS Invoice": "dms_app.permissions.has_distributor_permission",
+	"POS Profile": "dms_app.permissions.has_distributor_permission",
+	"DMS Visit": "dms_app.permissions.has_distributor_permission",
 	"DMS Channel Alert": "dms_app.channel_analytics.alerts.has_permission",
 	"Customer": "dms_app.permissions.has_customer_permission",
 }
 
 # Desk
 # ----
-doctype_js = {"Material Request": "public/js/material_request.js"}
+doctype_js = {
+	"Material Request": "public/js/material_request.js",
+	"Distributor": "public/js/distributor.js",
+	"Sales Order": "public/js/sales_order.js",
+}
 
 # Documents
 # ---------
@@ -182,6 +192,17 @@ doc_events = {
 		"on_submit": "dms_app.retail.orders.on_submit",
 		"on_cancel": "dms_app.retail.orders.on_cancel",
 	},
+	# POS at a distributor's counter (dms_app.retail.pos): merged at closing into a Sales Invoice above
+	"POS Invoice": {
+		"before_insert": ["dms_app.retail.pos.set_distributor", "dms_app.distribution.locks.before_insert"],
+		"before_validate": [
+			"dms_app.retail.pos.set_distributor",
+			"dms_app.schemes.engine.before_validate",
+			"dms_app.distribution.gst.set_taxes",
+		],
+		"validate": "dms_app.retail.pos.validate",
+		"before_submit": ["dms_app.distribution.locks.before_submit", "dms_app.retail.pos.before_submit"],
+	},
 }
 
 # Secondary sales are priced by the DMS Schemes (see dms_app.secondary_sales.invoices.validate).
@@ -199,7 +220,8 @@ scheduler_events = {
 # ------
 # The distributor portal (dms_app/www/dms), for distributors' users.
 # Distributors' users land on their portal after logging in.
-role_home_page = {"Distributor": "dms"}
+# a retailer (a website user of a Customer) lands on the store (dms_app/www/shop)
+role_home_page = {"Distributor": "dms", "Customer": "shop"}
 # /dms pages are rendered without the website chrome they never show (see dms_app.portal.renderer).
 page_renderer = ["dms_app.portal.renderer.PortalPage"]
 
@@ -211,4 +233,5 @@ portal_menu_items = [
 	{"title": "Retailers", "route": "/dms/retailers", "role": "Distributor"},
 	{"title": "Schemes and Claims", "route": "/dms/schemes", "role": "Distributor"},
 	{"title": "Account", "route": "/dms/account", "role": "Distributor"},
+	{"title": "Retail Orders", "route": "/dms/retail-orders", "role": "Distributor"},
 ]

@@ -124,6 +124,8 @@ def nav_items() -> list[dict]:
 		{"route": "/dms/inventory", "label": _("Inventory")},
 		{"route": "/dms/sales", "label": _("Sales")},
 		{"route": "/dms/retailers", "label": _("Retailers")},
+		{"route": "/dms/retail-orders", "label": _("Retail Orders")},
+		{"route": "/dms/beat", "label": _("Beat")},
 		{"route": "/dms/schemes", "label": _("Schemes")},
 		{"route": "/dms/claims", "label": _("Claims")},
 		{"route": "/dms/account", "label": _("Account")},

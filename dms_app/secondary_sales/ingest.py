@@ -20,9 +20,9 @@ from frappe.utils import cint, flt
 
 from dms_app.core import reconcile, retailers
 from dms_app.core.secondary_sales import InvoiceIn, Retailer, RowError, hsn_agrees, match_retailer
-from dms_app.retail.links import ensure_link
 from dms_app.distribution import gst
 from dms_app.distribution.locks import named_lock
+from dms_app.retail.links import ensure_link
 from dms_app.secondary_sales.read_cache import reuse_reads
 
 SYNC_LIMIT = 50  # larger batches run as a background job

@@ -60,6 +60,8 @@ def setup() -> None:
 				"escaping": browser_fixture_escaping.setup(PASSWORD),  # distributor E, names with markup
 				"analytics": _analytics_setup(data),
 				"account": _account_setup(data),
+				"retail": _retail_setup(data),
+				"beat": _beat_setup(data),
 			}
 		)
 	)
@@ -71,7 +73,7 @@ def teardown() -> None:
 	frappe.db.rollback()
 	frappe.set_user("Administrator")
 	codes = [f"{PREFIX}-A", f"{PREFIX}-B"]
-	items = [f"{PREFIX}-SOAP", f"{PREFIX}-TEA", f"{PREFIX}-OIL", SALES_FREE_ITEM]
+	items = [f"{PREFIX}-SOAP", f"{PREFIX}-TEA", f"{PREFIX}-OIL", SALES_FREE_ITEM, *RETAIL_ITEMS]
 	keep = frappe.db.get_single_value("Accounts Settings", "delete_linked_ledger_entries")
 	frappe.db.set_single_value("Accounts Settings", "delete_linked_ledger_entries", 1)
 	try:
@@ -101,6 +103,8 @@ def teardown() -> None:
 	finally:
 		frappe.db.set_single_value("Accounts Settings", "delete_linked_ledger_entries", keep)
 	_retailers_schemes_teardown(codes)
+	_retail_teardown()  # before A: its orders and invoices name the retail shop
+	_beat_teardown(codes)  # before A: its beat, visits and orders name A's retailers
 	frappe.db.delete("DMS Scheme Ledger Entry", {"distributor": ["in", codes]})
 	frappe.db.delete("DMS Sync Message", {"distributor": ["in", codes]})
 	frappe.db.commit()
@@ -346,4 +350,147 @@ def _account_setup(data) -> dict:
 def _account_teardown() -> None:
 	"""A's account documents go with the distributor (purge_distributor); here the gateway setting."""
 	frappe.db.set_single_value("DMS Settings", "payment_gateway_account", None)
+	frappe.db.commit()
+
+
+# -- retail walk (scripts/portal_browser/80-retail.mjs) ----------------------------------------------------
+
+RETAIL_ITEM = f"{PREFIX}-RICE"
+RETAIL_FREE_ITEM = f"{PREFIX}-BAG"
+RETAIL_ITEMS = (RETAIL_ITEM, RETAIL_FREE_ITEM)
+RETAIL_SCHEME = f"{PREFIX} Walk Rice Free Bag"
+RETAIL_SHOP = f"{PREFIX} Retail Shop"
+RETAIL_USER = f"{PREFIX.lower()}-retailer@dms.test"
+
+
+def _retail_setup(data) -> dict:
+	"""A retailer of distributor A with a store user (the fixture's password), an item only this walk
+	orders (40 a bag, 100 in A's warehouse) and a secondary scheme on it: a jute bag free for 10. The bag
+	has no selling price, so the free bags leave no benefit to claim (the schemes walk, after this one at
+	the next screen size, expects only its own). Each screen size orders 12 from /shop; A serves 10."""
+	from dms_app.tests.factories import make_item, make_retailer, make_user, receive_stock
+
+	make_item(RETAIL_ITEM, price=40, item_name=f"{PREFIX} Basmati Rice 5kg")
+	make_item(RETAIL_FREE_ITEM, item_name=f"{PREFIX} Jute Bag")
+	receive_stock(RETAIL_ITEM, data.a.warehouse, 100, rate=25)
+	receive_stock(RETAIL_FREE_ITEM, data.a.warehouse, 20, rate=5)
+	scheme = frappe.get_doc(
+		{
+			"doctype": "DMS Scheme",
+			"scheme_name": RETAIL_SCHEME,
+			"scheme_type": "Free Goods",
+			"channel": "Secondary",
+			"company": data.a.company,
+			"valid_from": data.old,
+			"buy_qty": 10,
+			"free_qty": 1,
+			"free_item": RETAIL_FREE_ITEM,
+			"items": [{"applies_to": "Item", "value": RETAIL_ITEM}],
+			"description": "Browser walk scheme (retail store)",
+		}
+	).insert(ignore_permissions=True)
+	scheme.submit()
+	user = make_user(RETAIL_USER)
+	update_password(user, PASSWORD)
+	shop = make_retailer(RETAIL_SHOP, data.a)
+	customer = frappe.get_doc("Customer", shop)
+	customer.append("portal_users", {"user": user})  # ERPNext gives the user the Customer role
+	customer.save(ignore_permissions=True)
+	return {
+		"user": user,
+		"customer": shop,
+		"customer_name": RETAIL_SHOP,
+		"item": RETAIL_ITEM,
+		"item_name": f"{PREFIX} Basmati Rice 5kg",
+		"price": 40,
+		"qty": 12,
+		"serve": 10,
+		"free_item": RETAIL_FREE_ITEM,
+		"free_qty": 1,
+		"scheme_name": RETAIL_SCHEME,
+	}
+
+
+def _retail_teardown() -> None:
+	"""The walk's orders and invoices (newest first), the retailer, its user and the scheme; the item goes
+	with the others, its stock with distributor A."""
+	shops = frappe.get_all("Customer", filters={"customer_name": RETAIL_SHOP}, pluck="name")
+	keep = frappe.db.get_single_value("Accounts Settings", "delete_linked_ledger_entries")
+	frappe.db.set_single_value("Accounts Settings", "delete_linked_ledger_entries", 1)
+	try:
+		for doctype in ("Sales Invoice", "Sales Order"):
+			names = frappe.get_all(
+				doctype, filters={"customer": ["in", shops or [""]]}, pluck="name", order_by="creation desc"
+			)
+			_purge([(doctype, name) for name in names])
+	finally:
+		frappe.db.set_single_value("Accounts Settings", "delete_linked_ledger_entries", keep)
+	for name in frappe.get_all("DMS Scheme", filters={"scheme_name": RETAIL_SCHEME}, pluck="name"):
+		frappe.db.delete("DMS Scheme Ledger Entry", {"scheme": name})
+		scheme = frappe.get_doc("DMS Scheme", name)
+		if scheme.docstatus == 1:
+			scheme.flags.ignore_permissions = True
+			scheme.cancel()
+		_purge([("DMS Scheme", name)])
+	for shop in shops:
+		_delete("Customer", shop)
+	_delete("User", RETAIL_USER)
+	frappe.db.commit()
+
+
+# -- beat walk (scripts/portal_browser/81-beat.mjs) ---------------------------------------------------
+
+BEAT_NAME = f"{PREFIX} Walk Beat"
+BEAT_SHOP = f"{PREFIX} A Beat Stop"
+
+
+def _beat_setup(data) -> dict:
+	"""A beat of distributor A due today, worked by A's portal user (the walk's user): A's corner store,
+	then a second shop of A. The walk orders ``order`` at the first (its price as the store's cart quotes
+	it) and marks "no order" at the second."""
+	from frappe.utils import getdate, nowdate
+
+	from dms_app.core import beats
+	from dms_app.retail import orders
+	from dms_app.tests.factories import make_retailer
+
+	first = frappe.db.get_value("Customer", {"customer_name": f"{PREFIX} A Corner Store"})
+	second = make_retailer(BEAT_SHOP, data.a)
+	beat = frappe.get_doc(
+		{
+			"doctype": "DMS Beat",
+			"beat_name": BEAT_NAME,
+			"distributor": data.a.name,
+			"user": data.a_user,
+			"visit_days": beats.format_visit_days([beats.weekday_of(getdate(nowdate()))]),
+			"retailers": [{"retailer": first}, {"retailer": second}],
+		}
+	).insert(ignore_permissions=True)
+	order = [{"item_code": data.item_codes[0], "qty": 5}]  # SOAP, 100 each (a free cup, _sales_setup)
+	[quoted] = orders.quote(first, order)
+	return {
+		"beat": beat.name,
+		"beat_name": BEAT_NAME,
+		"retailers": [
+			{"name": name, "customer_name": frappe.db.get_value("Customer", name, "customer_name")}
+			for name in (first, second)
+		],
+		"order": order,
+		"total": quoted["grand_total"],
+		"free_lines": sum(1 for line in quoted["lines"] if line["free"]),
+	}
+
+
+def _beat_teardown(codes: list[str]) -> None:
+	"""The walk's beat, visits and the orders booked on them."""
+	orders = frappe.get_all(
+		"Sales Order",
+		filters={"distributor": ["in", codes], "dms_order_source": "Beat"},
+		pluck="name",
+		order_by="creation desc",
+	)
+	_purge([("Sales Order", name) for name in orders])
+	frappe.db.delete("DMS Visit", {"distributor": ["in", codes]})
+	for name in frappe.get_all("DMS Beat", filters={"distributor": ["in", codes]}, pluck="name"):
+		_delete("DMS Beat", name)
 	frappe.db.commit()
