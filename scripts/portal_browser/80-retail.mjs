@@ -57,8 +57,12 @@ export async function walk(ctx) {
 	check((await placed.getAttribute("data-status")) === "Placed", t(`order ${order} is Placed`));
 	await noSideways(page, t("retailer's orders"));
 
-	// 2. distributor A accepts 10 of the 12 and invoices them
-	await login(fixture.a.user, "/dms/retail-orders");
+	// 2. distributor A accepts 10 of the 12 and invoices them; the stock leaves A's own warehouse
+	await login(fixture.a.user, "/dms/inventory?q=" + encodeURIComponent(r.item));
+	const stockOf = async () =>
+		money(await page.locator(`[data-dms-stock] tr[data-item="${r.item}"][data-warehouse="${fixture.a.warehouse}"] td.num`).first().innerText());
+	const before = await stockOf();
+	await page.goto(base + "/dms/retail-orders", { waitUntil: "load" });
 	await shot("retail-orders");
 	const row = page.locator(`[data-dms-retail-orders] tr[data-order="${order}"]`);
 	check((await row.count()) === 1 && (await row.getAttribute("data-status")) === "Placed", t(`A lists ${order} as Placed`));
@@ -80,6 +84,9 @@ export async function walk(ctx) {
 	const invoices = await page.locator("[data-dms-invoices] li").allInnerTexts();
 	check(invoices.length === 1 && Math.abs(money(invoices[0].split("·").pop()) - total) < 0.01, t(`one invoice of ${total} (${invoices})`));
 	await noSideways(page, t("invoiced retail order"));
+	await page.goto(base + "/dms/inventory?q=" + encodeURIComponent(r.item), { waitUntil: "load" });
+	const after = await stockOf();
+	check(Math.abs(before - r.serve - after) < 0.001, t(`${r.item} left A's warehouse (${before} - ${r.serve} = ${after})`));
 
 	// 3. the retailer sees it delivered
 	await login(r.user, "/shop/orders");
