@@ -13,6 +13,12 @@ class StaleVersion(frappe.ValidationError):
 	http_status_code = 409
 
 
+class Conflict(frappe.ValidationError):
+	"""The request is well formed but contradicts what the DMS holds (409)."""
+
+	http_status_code = 409
+
+
 class BadSignature(frappe.AuthenticationError):
 	http_status_code = 401
 

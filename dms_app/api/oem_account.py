@@ -16,14 +16,10 @@ import frappe
 from frappe import _
 from frappe.utils import flt
 
-from dms_app.api.errors import InvalidPayload, require_args
+from dms_app.api.errors import Conflict, InvalidPayload, require_args
 from dms_app.api.oem import _authorise, _outcome, _parse, _refuse_stale, _require_known
 from dms_app.core import inbound
 from dms_app.distributor_account import oem_documents as docs
-
-
-class Conflict(frappe.ValidationError):
-	http_status_code = 409
 
 
 def _invalid(lines: list[str]) -> None:

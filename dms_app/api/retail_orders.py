@@ -35,9 +35,8 @@ import frappe
 from frappe import _
 from frappe.utils import flt, get_system_timezone
 
-from dms_app.api.errors import InvalidPayload, require_args
+from dms_app.api.errors import Conflict, InvalidPayload, require_args
 from dms_app.api.oem import _authorise, _parse, _require_known
-from dms_app.api.oem_account import Conflict
 from dms_app.core import channel_orders, inbound, retailers
 from dms_app.distribution import gst
 from dms_app.retail import orders as retail

@@ -21,7 +21,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt, nowdate
 
-from dms_app.api.errors import BadSignature
+from dms_app.api.errors import BadSignature, Conflict, InvalidPayload
 from dms_app.distributor_account.doctype.dms_razorpay_settings.dms_razorpay_settings import (
 	SERVICE,
 	paise,
@@ -36,18 +36,12 @@ RESULT_PAGE = "/dms/account"
 MAX_AMOUNT = 1e10  # more than any one online payment can be; keeps absurd input from the gateway
 
 
-class PaymentNotSetUp(frappe.ValidationError):
-	http_status_code = 409
+class PaymentNotSetUp(Conflict):
+	"""No gateway account in DMS Settings, or the payments app is not installed."""
 
 
-class InvalidPayment(frappe.ValidationError):
-	http_status_code = 422
-
-
-class PaymentNotConfirmed(frappe.ValidationError):
+class PaymentNotConfirmed(Conflict):
 	"""A signed redirect says "paid" but Razorpay's API does not confirm the amount."""
-
-	http_status_code = 409
 
 
 # Entry points ----------------------------------------------------------------------------------
@@ -70,18 +64,18 @@ def pay(
 	if total <= 0:
 		frappe.throw(
 			_("Choose invoices to pay or enter an advance: the total must be more than zero."),
-			InvalidPayment,
+			InvalidPayload,
 			title=_("Nothing to Pay"),
 		)
 	if total > MAX_AMOUNT:
-		frappe.throw(_("The total is too large for one online payment."), InvalidPayment)
+		frappe.throw(_("The total is too large for one online payment."), InvalidPayload)
 	gateway_account = _gateway_account()
 
 	# two checkouts of one distributor run one after the other
 	frappe.db.get_value("Distributor", distributor, "name", for_update=True)
 	dist = frappe.db.get_value("Distributor", distributor, ["customer", "company"], as_dict=True)
 	if not dist.customer:
-		frappe.throw(_("Distributor {0} has no customer record.").format(distributor), InvalidPayment)
+		frappe.throw(_("Distributor {0} has no customer record.").format(distributor), InvalidPayload)
 	currency = dist.currency = frappe.get_cached_value("Company", dist.company, "default_currency")
 	rows = _check_invoices(amounts, dist)
 
@@ -164,7 +158,7 @@ def payment_status(reference: str | None = None) -> dict:
 	"""How an online payment ended: status (Initiated, Completed or Failed), amount and the Payment
 	Entries it made. For the distributor's portal users and DMS Managers."""
 	if not reference or not isinstance(reference, str):
-		frappe.throw(_("Give the payment's reference."), InvalidPayment, title=_("Missing Reference"))
+		frappe.throw(_("Give the payment's reference."), InvalidPayload, title=_("Missing Reference"))
 	group = frappe.db.get_value(
 		"Integration Request",
 		{"name": reference, "integration_request_service": SERVICE},
@@ -213,13 +207,13 @@ def _allowed_distributor(requested) -> str:
 	"""The distributor the session user may pay for: one of their own (portal users), or any named one
 	for DMS Managers and System Managers."""
 	if requested is not None and not isinstance(requested, str):
-		frappe.throw(_("Distributor must be a distributor's name."), InvalidPayment)
+		frappe.throw(_("Distributor must be a distributor's name."), InvalidPayload)
 	requested = (requested or "").strip() or None
 	own = portal_distributors()
 	if own is None:
 		require_role("DMS Manager", "System Manager")
 		if not requested:
-			frappe.throw(_("Name the distributor who pays."), InvalidPayment, title=_("Distributor Required"))
+			frappe.throw(_("Name the distributor who pays."), InvalidPayload, title=_("Distributor Required"))
 		if not frappe.db.exists("Distributor", requested):
 			frappe.throw(_("Distributor {0} does not exist.").format(requested), frappe.DoesNotExistError)
 		return requested
@@ -247,11 +241,11 @@ def _amount(value, label: str, allow_zero: bool = False) -> float:
 			number = math.nan
 		if math.isfinite(number) and (number > 0 or (allow_zero and number == 0)):
 			if number > MAX_AMOUNT:
-				frappe.throw(_("{0} is too large for an online payment.").format(label), InvalidPayment)
+				frappe.throw(_("{0} is too large for an online payment.").format(label), InvalidPayload)
 			return flt(number, 2)
 	frappe.throw(
 		_("{0} must be a number {1}.").format(label, _("of zero or more") if allow_zero else _("above zero")),
-		InvalidPayment,
+		InvalidPayload,
 		title=_("Invalid Amount"),
 	)
 
@@ -267,7 +261,7 @@ def _invoice_amounts(invoices) -> dict[str, float]:
 	if not isinstance(invoices, dict):
 		frappe.throw(
 			_("Invoices must map each Sales Invoice to the amount paid now."),
-			InvalidPayment,
+			InvalidPayload,
 			title=_("Invalid Invoices"),
 		)
 	amounts = {}
@@ -292,24 +286,24 @@ def _check_invoices(amounts: dict[str, float], dist) -> dict:
 		if not row or row.customer != dist.customer or row.company != dist.company:
 			frappe.throw(
 				_("{0} is not an invoice to this distributor.").format(name),
-				InvalidPayment,
+				InvalidPayload,
 				title=_("Invalid Invoice"),
 			)
 		if row.docstatus != 1:
-			frappe.throw(_("Invoice {0} is not submitted.").format(name), InvalidPayment)
+			frappe.throw(_("Invoice {0} is not submitted.").format(name), InvalidPayload)
 		if row.currency != dist.currency:
 			frappe.throw(
 				_("Invoice {0} is in {1}: only invoices in {2} can be paid online.").format(
 					name, row.currency, dist.currency
 				),
-				InvalidPayment,
+				InvalidPayload,
 			)
 		if amount > flt(row.outstanding_amount, 2):
 			frappe.throw(
 				_("Invoice {0}: {1} is more than its outstanding amount {2}.").format(
 					name, amount, flt(row.outstanding_amount, 2)
 				),
-				InvalidPayment,
+				InvalidPayload,
 				title=_("Amount Over Outstanding"),
 			)
 	return rows

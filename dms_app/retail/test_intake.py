@@ -11,8 +11,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from dms_app.api import retail_orders as api
-from dms_app.api.errors import InvalidPayload
-from dms_app.api.oem_account import Conflict
+from dms_app.api.errors import Conflict, InvalidPayload
 from dms_app.distributor_account.test_payments import enable_oem_outbox
 from dms_app.retail import orders
 from dms_app.schemes.test_schemes import items, make_scheme, slabs
