@@ -21,7 +21,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt
 
-from dms_app.distribution import gst
+from dms_app.distribution.service_items import service_item
 from dms_app.distribution.settings import get_settings
 from dms_app.distributor_account.doctype.dms_oem_document.dms_oem_document import PREFIX
 
@@ -34,26 +34,11 @@ def registry_name(kind: str, reference: str) -> str:
 
 def account_item() -> str:
 	"""The non-stock item OEM invoices are recorded on (DMS Settings' OEM Invoice Item, or made once)."""
-	item = get_settings().account_item
-	if item:
-		return item
-	if not frappe.db.exists("Item", ACCOUNT_ITEM):
-		frappe.get_doc(
-			{
-				"doctype": "Item",
-				"item_code": ACCOUNT_ITEM,
-				"item_name": _("OEM Invoice"),
-				"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name", order_by="lft"),
-				"stock_uom": "Nos",
-				"is_stock_item": 0,
-				"is_sales_item": 1,
-				"description": _(
-					"An invoice of the OEM ERP, recorded in the DMS for the distributor's account."
-				),
-				**({"gst_hsn_code": gst.CLAIM_SAC} if gst.applies() else {}),
-			}
-		).insert(ignore_permissions=True)
-	return ACCOUNT_ITEM
+	return get_settings().account_item or service_item(
+		ACCOUNT_ITEM,
+		_("OEM Invoice"),
+		_("An invoice of the OEM ERP, recorded in the DMS for the distributor's account."),
+	)
 
 
 def receipts_account(company: str) -> str:

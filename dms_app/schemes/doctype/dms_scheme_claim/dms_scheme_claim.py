@@ -16,7 +16,7 @@ from frappe.query_builder import DocType
 from frappe.utils import flt, getdate, today
 
 from dms_app.core import schemes as core
-from dms_app.distribution import gst
+from dms_app.distribution.service_items import service_item
 from dms_app.distribution.settings import get_settings
 from dms_app.dms_integrations.events import send_document
 
@@ -198,17 +198,4 @@ class DMSSchemeClaim(Document):
 
 def _claim_item() -> str:
 	"""The non-stock item claim Credit Notes are written on, made the first time it is needed."""
-	if not frappe.db.exists("Item", CLAIM_ITEM):
-		frappe.get_doc(
-			{
-				"doctype": "Item",
-				"item_code": CLAIM_ITEM,
-				"item_name": _("Scheme Claim Reimbursement"),
-				"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name", order_by="lft"),
-				"stock_uom": "Nos",
-				"is_stock_item": 0,
-				"is_sales_item": 1,
-				**({"gst_hsn_code": gst.CLAIM_SAC} if gst.applies() else {}),
-			}
-		).insert(ignore_permissions=True)
-	return CLAIM_ITEM
+	return service_item(CLAIM_ITEM, _("Scheme Claim Reimbursement"))
