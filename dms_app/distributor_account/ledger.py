@@ -54,14 +54,15 @@ def _ple():
 	)
 
 
-def balance(customer: str, company: str, before: date | None = None, upto: date | None = None) -> float:
-	"""What the customer owes: before ``before`` (exclusive) or up to ``upto`` (inclusive)."""
+def balance(customer: str, company: str, before: date) -> float:
+	"""What the customer owed before ``before``: a statement's opening balance."""
 	ple, q = _ple()
-	q = q.select(Sum(ple.amount)).where(ple.party == customer).where(ple.company == company)
-	if before:
-		q = q.where(ple.posting_date < before)
-	if upto:
-		q = q.where(ple.posting_date <= upto)
+	q = (
+		q.select(Sum(ple.amount))
+		.where(ple.party == customer)
+		.where(ple.company == company)
+		.where(ple.posting_date < before)
+	)
 	return flt(q.run()[0][0], 2)
 
 
@@ -161,6 +162,12 @@ def open_items(customer: str, company: str, as_of: date | None = None) -> list[c
 	]
 
 
+def items_of(distributor: str) -> list[core.OpenItem]:
+	"""The distributor's open items now (none without a Customer)."""
+	customer, company = frappe.db.get_value("Distributor", distributor, ["customer", "company"])
+	return open_items(customer, company) if customer else []
+
+
 def _orders(distributor: str, exclude: str | None, lock: bool, approved: bool) -> list[tuple[str, float]]:
 	"""Approved orders not invoiced yet, or orders waiting for approval: (name, value). ``lock`` reads
 	them with a locking read, which sees what other transactions have committed since this one began
@@ -202,24 +209,24 @@ def position(
 	exclude: str | None = None,
 	as_of: date | None = None,
 	lock: bool = False,
+	items: list[core.OpenItem] | None = None,
 ) -> core.Position:
 	"""Where the distributor stands now; ``with_pending`` counts the orders waiting for approval (used
-	before a new order enters approval), ``exclude`` leaves out the order being checked."""
+	before a new order enters approval), ``exclude`` leaves out the order being checked. ``items``: its
+	open items, when the caller has read them already."""
 	dist = frappe.db.get_value(
 		"Distributor",
 		distributor,
-		["name", "customer", "company", "credit_limit", "credit_hold", "credit_hold_reason"],
+		["name", "credit_limit", "credit_hold", "credit_hold_reason"],
 		as_dict=True,
 	)
 	as_of = as_of or getdate(today())
 	allowed = cint(get_settings().credit_overdue_days)
-	owed, items = 0.0, []
-	if dist.customer:
-		owed = balance(dist.customer, dist.company)
-		items = open_items(dist.customer, dist.company)
+	if items is None:
+		items = items_of(distributor)
 	return core.Position(
 		limit=flt(dist.credit_limit),
-		owed=owed,
+		owed=round(sum(item.outstanding for item in items), 2),  # what is open is what is owed
 		unbilled=core.unbilled(unbilled_orders(distributor, exclude, lock), ()),
 		pending=sum(v for _, v in pending_orders(distributor, exclude, lock)) if with_pending else 0.0,
 		overdue=core.overdue(items, as_of, allowed) if allowed > 0 else core.Overdue(0.0, (), 0),
@@ -248,9 +255,8 @@ def refusal_text(refusal: core.Refusal) -> str:
 def summary(distributor: str) -> dict:
 	"""The figures the portal shows: limit, exposure (owed + approved and not invoiced), orders waiting
 	for approval, overdue (past the due date; ``overdue`` is the part that blocks orders) and available."""
-	pos = position(distributor, with_pending=True)
-	dist = frappe.db.get_value("Distributor", distributor, ["customer", "company"], as_dict=True)
-	items = open_items(dist.customer, dist.company) if dist.customer else []
+	items = items_of(distributor)
+	pos = position(distributor, with_pending=True, items=items)
 	return frappe._dict(
 		limit=pos.limit,
 		owed=pos.owed,
@@ -304,7 +310,7 @@ def statement(distributor: str, from_date: date, to_date: date) -> frappe._dict:
 	if from_date > to_date:
 		frappe.throw(_("The statement's From Date is after its To Date."), title=_("Invalid Period"))
 	p = party(distributor)
-	opening = balance(p.customer, p.company, before=from_date)
+	opening = balance(p.customer, p.company, from_date)
 	lines = core.running(opening, entries(p.customer, p.company, from_date, to_date))
 	closing = lines[-1].balance if lines else opening
 	items = open_items(p.customer, p.company, as_of=to_date)
