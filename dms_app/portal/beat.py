@@ -7,8 +7,6 @@ may act for them; a retailer must be on the beat; a retailer is visited once per
 in again gives the same visit). Orders booked here are the beat's distributor's: lines another
 distributor would serve (or nobody) are refused, named, before anything is saved."""
 
-import json
-
 import frappe
 from frappe import _
 from frappe.utils import flt, fmt_money, format_time, getdate, nowdate
@@ -125,17 +123,6 @@ def _money(distributor: str):
 	company = frappe.db.get_value("Distributor", distributor, "company")
 	currency = frappe.get_cached_value("Company", company, "default_currency") if company else None
 	return lambda value: fmt_money(flt(value), currency=currency)
-
-
-def _lines(lines) -> list:
-	if isinstance(lines, str):
-		try:
-			lines = json.loads(lines)
-		except ValueError:
-			frappe.throw(_("The order's lines could not be read."), title=_("Invalid Order"))
-	if not isinstance(lines, list) or not lines:
-		frappe.throw(_("Add at least one item to the order."), title=_("Empty Order"))
-	return lines
 
 
 def describe(visit) -> dict:
@@ -363,7 +350,6 @@ def quote(retailer: str | None = None, lines: str | list | None = None) -> dict:
 	distributor (or nobody) would serve are marked ``served: false``; booking refuses them."""
 	retailer = _name(retailer, _("retailer"))
 	distributors = _my_distributors_for(retailer)
-	lines = _lines(lines)
 	parts = orders.quote(retailer, lines)
 	money = _money(distributors[0])
 	out = []
@@ -415,7 +401,6 @@ def book(visit: str | None = None, lines: str | list | None = None) -> dict:
 			ClosedVisit,
 			title=_("Already Ordered"),
 		)
-	lines = _lines(lines)
 	# routed first, saved after: lines the beat's distributor does not serve are refused by name
 	_refuse_unserved(beat.distributor, doc.retailer, orders.quote(doc.retailer, lines))
 	frappe.db.savepoint("dms_beat_book")

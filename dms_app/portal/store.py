@@ -16,7 +16,6 @@ The Frappe webshop app is not used: its cart and checkout would have to be overr
 to a serving distributor and to price with the DMS scheme engine.
 """
 
-import json
 from urllib.parse import urlencode
 
 import frappe
@@ -240,20 +239,6 @@ def order_list(customer: str, limit: int = ORDER_LIMIT) -> list[dict]:
 # -- methods ------------------------------------------------------------------------------------------
 
 
-def _lines(lines) -> list:
-	"""The cart's lines ([{item_code, qty}], or that as JSON), or a clear error."""
-	if isinstance(lines, str):
-		try:
-			lines = json.loads(lines)
-		except ValueError:
-			frappe.throw(_("The order's lines could not be read."), title=_("Invalid Order"))
-	if lines is None or (isinstance(lines, list) and not lines):
-		frappe.throw(_("Add at least one item to the order."), title=_("Empty Order"))
-	if not isinstance(lines, list) or len(lines) > 500:
-		frappe.throw(_("The order's lines could not be read."), title=_("Invalid Order"))
-	return lines
-
-
 def present(parts: list[dict], currency: str | None) -> list[dict]:
 	"""dms_app.retail.orders' summaries with the distributors' names and the amounts formatted."""
 	money = money_formatter(currency)
@@ -283,7 +268,6 @@ def quote(lines: str | list | None = None) -> dict:
 	invoices will be, without saving anything: per distributor (none: the OEM routes it) the lines with
 	their rates and free goods, the scheme discount and the total."""
 	customer = retailer_for()
-	lines = _lines(lines)
 	currency = currency_of(customer)
 	frappe.db.savepoint("dms_store_quote")
 	try:
@@ -302,7 +286,6 @@ def place_order(lines: str | list | None = None) -> dict:
 	"""Place the caller's shop's order of ``lines``: one Sales Order per serving distributor (and one the
 	OEM routes for what no rule routes), all or nothing. Returns the orders and the page listing them."""
 	customer = retailer_for()
-	lines = _lines(lines)
 	frappe.db.savepoint("dms_store_place")
 	try:
 		placed = orders.place(customer, lines, "Store")

@@ -4,6 +4,7 @@ import frappe
 from frappe.utils import flt
 
 from dms_app.core.approval import Order, Rule
+from dms_app.schemes import engine
 
 
 def load_rules() -> list[Rule]:
@@ -51,16 +52,7 @@ def load_rules() -> list[Rule]:
 
 def territory_path(territory: str | None) -> tuple[str, ...]:
 	"""The territory and its ancestors, nearest first."""
-	if not territory:
-		return ()
-	lft, rgt = frappe.db.get_value("Territory", territory, ["lft", "rgt"])
-	ancestors = frappe.get_all(
-		"Territory",
-		filters={"lft": ["<=", lft], "rgt": [">=", rgt]},
-		order_by="lft desc",
-		pluck="name",
-	)
-	return tuple(ancestors)
+	return engine.path("Territory", territory)
 
 
 def describe(doc, territory: str | None) -> Order:

@@ -15,6 +15,8 @@ outbox.
 
 from __future__ import annotations
 
+import json
+
 import frappe
 from frappe import _
 from frappe.utils import add_days, flt, nowdate
@@ -35,6 +37,7 @@ UNROUTED, PLACED, ACCEPTED, PARTLY, DELIVERED, REFUSED, CANCELLED = (
 )
 SOURCES = ("Store", "Beat", "Marketplace")
 DELIVERY_DAYS = 2
+MAX_LINES = 500  # lines in one order
 
 
 class OrderLimitError(frappe.ValidationError):
@@ -55,17 +58,9 @@ def retailer_of(customer: str) -> routing.Retailer:
 	)
 	if not row or row.disabled:
 		frappe.throw(_("Retailer {0} not found.").format(customer), NotARetailer, title=_("Not a Retailer"))
-	active = set(frappe.get_all("Distributor", filters={"status": "Active"}, pluck="name"))
-	servings = [routing.Serving(row.distributor)] if row.distributor in active else []
-	servings += [
-		routing.Serving(link.distributor, link.division or None)
-		for link in frappe.get_all(
-			"DMS Retailer Link",
-			filters={"customer": customer, "active": 1},
-			fields=["distributor", "division"],
-		)
-		if link.distributor in active
-	]
+	links = frappe.get_all(
+		"DMS Retailer Link", filters={"customer": customer, "active": 1}, fields=["distributor", "division"]
+	)
 	beat = frappe.qb.DocType("DMS Beat")
 	stop = frappe.qb.DocType("DMS Beat Retailer")
 	beats = (
@@ -79,9 +74,21 @@ def retailer_of(customer: str) -> routing.Retailer:
 		.distinct()
 		.run(pluck=True)
 	)
+	named = {row.distributor, *(link.distributor for link in links), *beats} - {None}
+	active = set(
+		frappe.get_all("Distributor", filters={"name": ["in", list(named)], "status": "Active"}, pluck="name")
+		if named
+		else ()
+	)
+	servings = [routing.Serving(row.distributor)] if row.distributor in active else []
+	servings += [
+		routing.Serving(link.distributor, link.division or None)
+		for link in links
+		if link.distributor in active
+	]
 	territories = []
 	if row.territory:
-		path = _path("Territory", row.territory)
+		path = schemes.path("Territory", row.territory)
 		by_territory: dict[str, list[str]] = {}
 		for d in frappe.get_all(
 			"Distributor",
@@ -93,34 +100,30 @@ def retailer_of(customer: str) -> routing.Retailer:
 	return routing.Retailer(tuple(servings), tuple(b for b in beats if b in active), tuple(territories))
 
 
-def _path(doctype: str, name: str) -> list[str]:
-	"""A tree node and its ancestors, nearest first."""
-	nodes = schemes.lineage(doctype, name)
-	depth = dict(
-		frappe.get_all(doctype, filters={"name": ["in", list(nodes)]}, fields=["name", "lft"], as_list=True)
-	)
-	return sorted(nodes, key=lambda n: -depth.get(n, 0))
-
-
 def lines_of(item_codes: list[str]) -> list[routing.Line]:
 	groups = dict(
 		frappe.get_all(
 			"Item", filters={"name": ["in", item_codes]}, fields=["name", "item_group"], as_list=True
 		)
 	)
-	return [
-		routing.Line(code, tuple(_path("Item Group", groups[code])) if groups.get(code) else ())
-		for code in item_codes
-	]
+	return [routing.Line(code, schemes.path("Item Group", groups.get(code))) for code in item_codes]
 
 
 # -- building orders --------------------------------------------------------------------------------
 
 
 def _clean_cart(lines) -> dict[str, float]:
-	"""{item_code: qty} from [{item_code, qty}], with clear errors."""
-	if not isinstance(lines, list) or not lines:
+	"""{item_code: qty} from [{item_code, qty}] (or that as JSON, as a request sends it), with clear
+	errors."""
+	if isinstance(lines, str):
+		try:
+			lines = json.loads(lines)
+		except ValueError:
+			frappe.throw(_("The order's lines could not be read."), title=_("Invalid Order"))
+	if lines is None or lines == []:
 		frappe.throw(_("Add at least one item to the order."), title=_("Empty Order"))
+	if not isinstance(lines, list) or len(lines) > MAX_LINES:
+		frappe.throw(_("The order's lines could not be read."), title=_("Invalid Order"))
 	cart: dict[str, float] = {}
 	for i, line in enumerate(lines, 1):
 		if not isinstance(line, dict):
@@ -288,12 +291,7 @@ def check_limits(doc) -> None:
 	"""The most specific DMS Retail Order Limit of the retailer's segment: value per order, and what the
 	retailer may owe the distributor (unpaid invoices plus this order)."""
 	group, outlet_class = frappe.db.get_value("Customer", doc.customer, ["customer_group", "outlet_class"])
-	groups = schemes.lineage("Customer Group", group)
-	depth = dict(
-		frappe.get_all(
-			"Customer Group", filters={"name": ["in", list(groups)]}, fields=["name", "lft"], as_list=True
-		)
-	)
+	groups = schemes.path("Customer Group", group)  # nearest first: the nearer group is more specific
 	limits = [
 		limit
 		for limit in frappe.get_all(
@@ -305,7 +303,8 @@ def check_limits(doc) -> None:
 	]
 	if not limits:
 		return
-	limit = max(limits, key=lambda x: (depth.get(x.customer_group, -1), bool(x.outlet_class)))
+	nearness = {g: len(groups) - i for i, g in enumerate(groups)}
+	limit = max(limits, key=lambda x: (nearness.get(x.customer_group, 0), bool(x.outlet_class)))
 	total = flt(doc.grand_total)
 	money = lambda v: frappe.format_value(v, "Currency")  # noqa: E731
 	if flt(limit.max_order_value) and total > flt(limit.max_order_value):

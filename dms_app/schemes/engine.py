@@ -173,6 +173,18 @@ def lineage(doctype: str, name: str | None) -> frozenset[str]:
 	return cache[(doctype, name)]
 
 
+def path(doctype: str, name: str | None) -> tuple[str, ...]:
+	"""A tree node and its ancestors, nearest first (the order of :func:`lineage`)."""
+	if not name:
+		return ()
+	nodes = lineage(doctype, name)
+	if len(nodes) == 1:
+		return tuple(nodes)
+	return tuple(
+		frappe.get_all(doctype, filters={"name": ["in", list(nodes)]}, order_by="lft desc", pluck="name")
+	)
+
+
 def _items(item_codes: set[str]) -> dict[str, frappe._dict]:
 	fields = ["name", "item_name", "item_group", "brand", "stock_uom", "description", "disabled"]
 	if frappe.get_meta("Item").has_field("gst_hsn_code"):  # india_compliance: a row needs its HSN code
