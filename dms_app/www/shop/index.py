@@ -17,6 +17,7 @@ no_cache = 1
 
 def get_context(context):
 	customer = prepare(context, _("Store"))
+	context.shop_page = "catalogue"
 	if not customer:
 		return
 	q = (frappe.form_dict.get("q") or "").strip()[:140]

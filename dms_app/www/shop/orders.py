@@ -15,6 +15,7 @@ no_cache = 1
 
 def get_context(context):
 	customer = prepare(context, _("My Orders"))
+	context.shop_page = "orders"
 	if not customer:
 		return
 	context.orders = order_list(customer)
