@@ -231,6 +231,8 @@ def mark_orders(orders: set[str], distributor: str) -> None:
 	for row in frappe.get_all(
 		"DMS OEM Document",
 		filters={"distributor": distributor, "kind": "Invoice", "cancelled": 0},
+		# only the invoices that may name one of them (a distributor has many), checked exactly below
+		or_filters=[["orders", "like", f"%{order}%"] for order in sorted(orders)],
 		fields=["reference", "orders"],
 		order_by="creation asc",
 	):

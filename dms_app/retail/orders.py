@@ -396,11 +396,11 @@ def notify_status(doc) -> None:
 def route_to(order: str | None = None, distributor: str | None = None) -> dict:
 	"""A DMS Manager routes an Unrouted retail order to a distributor, which then serves the retailer
 	(a DMS Retailer Link is made). The order is priced again for that distributor."""
+	from dms_app.api.errors import require_args
 	from dms_app.permissions import require_role
 
 	require_role("DMS Manager", "System Manager")
-	if not order or not distributor:
-		frappe.throw(_("Give the order and the distributor."), title=_("Missing Argument"))
+	require_args(order=order, distributor=distributor)
 	doc = frappe.get_doc("Sales Order", order)
 	doc.check_permission("write")
 	if doc.get("dms_retail_status") != UNROUTED or doc.docstatus != 0:
